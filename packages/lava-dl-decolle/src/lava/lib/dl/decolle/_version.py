@@ -1,0 +1,3 @@
+"""Version of the lava-dl-decolle distribution."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+"""Version of the code-free lava-dl metapackage."""
+
+__version__ = "0.7.0"
