@@ -1,0 +1,325 @@
+"""Task runner of the lava-dl monorepo (DESIGN.md §6).
+
+Sessions are generated from the package table :data:`PACKAGES`:
+
+- ``test-<pkg>``: installs the distribution *as built* (a wheel, non-editable) with only its
+  declared dependencies (plus its ``test`` dependency group) on its Python, imports every module,
+  checks that forbidden modules (torch in the netx and hdf5-spec environments) were not imported,
+  and runs its tests.
+- ``spec``: the hdf5-spec package alone on Python 3.10 (oldest supported numpy) and 3.11 (newest
+  numpy): no torch, no lava-nc installed; ``inspect`` prints every reference network.
+- ``namespace``: builds every wheel and fails on namespace ``__init__.py`` files or a top-level
+  ``tests`` package.
+- ``lint`` (ruff), ``docs`` (mkdocs, strict; API pages extracted statically by griffe).
+- ``gpu`` (CuPy kernels against the reference, GPU benchmark; needs CUDA), ``bench`` (CPU
+  benchmarks, tables and JSON under ``out/bench``).
+
+``nox`` with no argument runs the default (CI) sessions. Missing interpreters are errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nox
+import tomllib
+
+ROOT = Path(__file__).resolve().parent
+WHEELS = ROOT / ".nox" / "_wheels"
+SHARED = Path(os.environ.get("LAVA_DL_SHARED", ROOT.parent / "shared")).resolve()
+TORCH = "torch==2.13.0"  # the CPU wheel; a bare "torch" would pull a multi-GB CUDA build
+
+nox.options.error_on_missing_interpreters = True
+nox.options.reuse_existing_virtualenvs = False
+nox.needs_version = ">=2024.3.2"
+
+
+@dataclass(frozen=True)
+class Package:
+    """One distribution of the monorepo."""
+
+    name: str  # short name used in session names
+    path: str  # folder, relative to the repository root
+    dist: str  # distribution name
+    module: str | None  # import name (None for the code-free metapackage)
+    pythons: tuple[str, ...]
+    needs_torch: bool = False
+    forbidden: tuple[str, ...] = ()  # modules that must not be imported by importing the package
+    extras: dict[str, tuple[str, ...]] = field(default_factory=dict)  # python -> extras to install
+    optional: tuple[str, ...] = ()  # top-level modules whose absence may skip a submodule import
+
+
+PACKAGES: tuple[Package, ...] = (
+    Package("hdf5-spec", "hdf5-spec", "lava-dl-hdf5-spec", "lava.lib.dl.hdf5_spec", ("3.11",),
+            forbidden=("torch", "lava.magma", "numba", "cupy")),
+    Package("core", "packages/lava-dl-core", "lava-dl-core", "lava.lib.dl.core", ("3.11",),
+            needs_torch=True, forbidden=("lava.magma",), optional=("cupy",)),
+    Package("slayer", "packages/lava-dl-slayer", "lava-dl-slayer", "lava.lib.dl.slayer",
+            ("3.11",), needs_torch=True, forbidden=("lava.magma",), optional=("cupy",)),
+    Package("bootstrap", "packages/lava-dl-bootstrap", "lava-dl-bootstrap",
+            "lava.lib.dl.bootstrap", ("3.11",), needs_torch=True, forbidden=("lava.magma",),
+            optional=("cupy",)),
+    Package("decolle", "packages/lava-dl-decolle", "lava-dl-decolle", "lava.lib.dl.decolle",
+            ("3.11",), needs_torch=True, forbidden=("lava.magma",), optional=("cupy",)),
+    Package("netx", "packages/lava-dl-netx", "lava-dl-netx", "lava.lib.dl.netx",
+            ("3.10", "3.11"), forbidden=("torch",), extras={"3.10": ("lava",)},
+            optional=("lava.magma", "lava.proc", "lava.lib.dl.netx._lava")),
+    Package("lava-dl", "packages/lava-dl", "lava-dl", None, ("3.11",)),
+)
+BY_NAME = {p.name: p for p in PACKAGES}
+
+
+# --------------------------------------------------------------------------- helpers
+def _tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(folder.rglob("*")):
+        rel = f.relative_to(folder)
+        if f.is_dir() or any(part in {"__pycache__", ".pytest_cache", "tests"} for part in
+                             rel.parts):
+            continue
+        h.update(str(rel).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_wheels(session: nox.Session, names: list[str] | None = None) -> Path:
+    """Build (or reuse, when the sources did not change) the wheels of the given packages."""
+    WHEELS.mkdir(parents=True, exist_ok=True)
+    stamp_file = WHEELS / "stamps.json"
+    stamps = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
+    tool_ready = False
+    for pkg in PACKAGES if names is None else [BY_NAME[n] for n in names]:
+        digest = _tree_digest(ROOT / pkg.path)
+        norm = pkg.dist.replace("-", "_")
+        if stamps.get(pkg.dist) == digest and list(WHEELS.glob(f"{norm}-*.whl")):
+            continue
+        for old in WHEELS.glob(f"{norm}-*.whl"):
+            old.unlink()
+        if not tool_ready:
+            session.install("hatchling>=1.18", "pip")
+            tool_ready = True
+        session.run("python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(WHEELS), str(ROOT / pkg.path))
+        stamps[pkg.dist] = digest
+        stamp_file.write_text(json.dumps(stamps, indent=1))
+    return WHEELS
+
+
+def _local_closure(pkg: Package) -> list[str]:
+    """Names of the local packages ``pkg`` depends on (transitively), itself included."""
+    local = {p.dist: p.name for p in PACKAGES}
+    out: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in out:
+            return
+        meta = tomllib.loads((ROOT / BY_NAME[name].path / "pyproject.toml").read_text())
+        deps = list(meta["project"].get("dependencies", []))
+        for extra in meta["project"].get("optional-dependencies", {}).values():
+            deps += extra
+        for dep in deps:
+            dist = dep.split(";")[0].split("[")[0]
+            for op in "<>=!~ ":
+                dist = dist.split(op)[0]
+            if dist in local:
+                visit(local[dist])
+        out.append(name)
+
+    visit(pkg.name)
+    return out
+
+
+def _test_group(pkg: Package) -> list[str]:
+    meta = tomllib.loads((ROOT / pkg.path / "pyproject.toml").read_text())
+    return list(meta.get("dependency-groups", {}).get("test", []))
+
+
+def install_package(session: nox.Session, pkg: Package, *, extras: tuple[str, ...] = ()) -> None:
+    """Install ``pkg`` from its wheel, with only its declared dependencies and its test group."""
+    wheels = build_wheels(session, _local_closure(pkg))
+    if pkg.needs_torch:
+        session.install(TORCH)
+    req = pkg.dist + (f"[{','.join(extras)}]" if extras else "")
+    session.install("--find-links", str(wheels), req, *_test_group(pkg))
+
+
+IMPORT_CHECK = r"""
+import importlib, pkgutil, sys
+module, forbidden, optional = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
+forbidden = [f for f in forbidden if f]
+optional = [o for o in optional if o]
+root = importlib.import_module(module)
+names = [module] + [m.name for m in pkgutil.walk_packages(root.__path__, module + ".")]
+skipped = []
+for name in names:
+    if name.rsplit(".", 1)[-1] == "__main__":
+        continue
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        missing = exc.name or ""
+        if any(missing == o or missing.startswith(o + ".") for o in optional):
+            skipped.append(f"{name} (needs {missing})")
+            continue
+        raise
+bad = [f for f in forbidden if f in sys.modules]
+print(f"imported {len(names) - len(skipped)} modules of {module}")
+for s in skipped:
+    print("  skipped, optional dependency absent:", s)
+if bad:
+    sys.exit(f"forbidden modules imported by {module}: {bad}")
+"""
+
+
+def check_imports(session: nox.Session, pkg: Package) -> None:
+    """Import every module of ``pkg`` and assert forbidden modules stay out."""
+    if pkg.module is None:
+        return
+    session.run("python", "-c", IMPORT_CHECK, pkg.module, ",".join(pkg.forbidden),
+                ",".join(pkg.optional))
+
+
+def run_pytest(session: nox.Session, pkg: Package, *args: str) -> None:
+    tests = ROOT / pkg.path / "tests"
+    if not any(tests.glob("test_*.py")):
+        session.error(f"{pkg.dist} has no tests under {tests}")
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "--import-mode=importlib",
+                "-q", str(tests), *args, *session.posargs,
+                env={"LAVA_DL_SHARED": str(SHARED)})
+
+
+# --------------------------------------------------------------------------- test-<pkg>
+def _make_test_session(pkg: Package) -> None:
+    def _test(session: nox.Session) -> None:
+        extras = pkg.extras.get(session.python or "", ())
+        install_package(session, pkg, extras=extras)
+        check_imports(session, pkg)
+        run_pytest(session, pkg)
+
+    _test.__doc__ = f"Install {pkg.dist} as built, import every module, run its tests."
+    nox.session(name=f"test-{pkg.name}", python=list(pkg.pythons))(_test)
+
+
+for _pkg in PACKAGES:
+    _make_test_session(_pkg)
+
+
+# --------------------------------------------------------------------------- spec
+@nox.session(python=["3.10", "3.11"])
+def spec(session: nox.Session) -> None:
+    """hdf5-spec alone (oldest numpy on 3.10, newest on 3.11): no torch/lava; inspect ref nets."""
+    pkg = BY_NAME["hdf5-spec"]
+    if session.python == "3.10":
+        session.install("numpy==1.24.*")
+    install_package(session, pkg)
+    installed = session.run("python", "-m", "pip", "list", "--format=freeze", silent=True)
+    for banned in ("torch", "lava-nc", "numba"):
+        if any(line.lower().startswith(banned + "==") for line in installed.splitlines()):
+            session.error(f"installing lava-dl-hdf5-spec pulled in {banned}")
+    check_imports(session, pkg)
+    nets = sorted((SHARED / "reference-nets").rglob("*.net")) if SHARED.exists() else []
+    if not nets:
+        session.warn(f"no reference networks under {SHARED}; skipping inspect")
+    for net in nets:
+        session.run("python", "-m", "lava.lib.dl.hdf5_spec", "inspect", str(net))
+    run_pytest(session, pkg)
+
+
+# --------------------------------------------------------------------------- namespace
+NAMESPACE_INITS = {"lava/__init__.py", "lava/lib/__init__.py", "lava/lib/dl/__init__.py"}
+
+
+@nox.session(python="3.11")
+def namespace(session: nox.Session) -> None:
+    """Build every wheel; fail on namespace __init__.py files or a top-level tests package."""
+    wheels = build_wheels(session)
+    problems = []
+    for pkg in PACKAGES:
+        norm = pkg.dist.replace("-", "_")
+        found = sorted(wheels.glob(f"{norm}-*.whl"))
+        if len(found) != 1:
+            problems.append(f"{pkg.dist}: expected one wheel, found {found}")
+            continue
+        names = zipfile.ZipFile(found[0]).namelist()
+        for n in names:
+            if n in NAMESPACE_INITS:
+                problems.append(f"{found[0].name}: namespace package file {n}")
+            if n.split("/")[0] in {"tests", "test"}:
+                problems.append(f"{found[0].name}: top-level tests package ({n})")
+        if pkg.module is not None:
+            base = pkg.module.replace(".", "/")
+            for required in ("__init__.py", "_version.py", "py.typed"):
+                if f"{base}/{required}" not in names:
+                    problems.append(f"{found[0].name}: missing {base}/{required}")
+            foreign = [n for n in names if n.startswith("lava/") and not n.startswith(base + "/")]
+            if foreign:
+                problems.append(f"{found[0].name}: files outside {base}: {foreign[:5]}")
+        elif any(n.endswith(".py") for n in names):
+            problems.append(f"{found[0].name}: the metapackage must hold no code")
+    for p in problems:
+        session.log(p)
+    if problems:
+        session.error(f"{len(problems)} wheel layout problem(s)")
+    session.log(f"{len(PACKAGES)} wheels checked")
+
+
+# --------------------------------------------------------------------------- lint, docs
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff over the whole repository."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", str(ROOT))
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (strict: any warning fails). API pages need no import."""
+    session.install("mkdocs>=1.6", "mkdocstrings[python]>=0.26", "griffe>=1.0")
+    session.run("python", str(ROOT / "docs" / "_gen_api.py"))
+    session.run("mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
+                "-d", str(ROOT / "site"))
+
+
+# --------------------------------------------------------------------------- gpu, bench
+@nox.session(python="3.11", default=False)
+def gpu(session: nox.Session) -> None:
+    """CuPy kernels against the reference and the GPU benchmark (needs a CUDA GPU)."""
+    pkg = BY_NAME["core"]
+    install_package(session, pkg, extras=(os.environ.get("LAVA_DL_CUDA_EXTRA", "cuda12"),))
+    session.install("hypothesis")
+    session.run("python", "-c", "import cupy; print('CuPy', cupy.__version__, "
+                "cupy.cuda.runtime.getDeviceProperties(0)['name'])")
+    run_pytest(session, pkg, "-m", "cuda")
+    out = ROOT / "out" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    session.run("python", str(ROOT / pkg.path / "benchmarks" / "bench_core.py"),
+                "--device", "cuda", "--json", str(out / "core-cuda.json"))
+
+
+@nox.session(python="3.11", default=False)
+def bench(session: nox.Session) -> None:
+    """CPU benchmarks of every package that has them (tables printed, JSON in out/bench)."""
+    out = ROOT / "out" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    ran = 0
+    for pkg in PACKAGES:
+        scripts = sorted((ROOT / pkg.path / "benchmarks").glob("bench_*.py"))
+        if not scripts:
+            continue
+        install_package(session, pkg)
+        for script in scripts:
+            session.run("python", str(script), "--json", str(out / f"{script.stem}.json"),
+                        *session.posargs, env={"LAVA_DL_SHARED": str(SHARED)})
+            ran += 1
+    if not ran:
+        session.error("no benchmark scripts found")
+
+
+if __name__ == "__main__":  # pragma: no cover - convenience
+    sys.exit("run this file with nox")
