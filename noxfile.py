@@ -286,6 +286,19 @@ def docs(session: nox.Session) -> None:
                 "-d", str(ROOT / "site"))
 
 
+# --------------------------------------------------------------------------- demo
+@nox.session(python="3.11", default=False)
+def demo(session: nox.Session) -> None:
+    """The README's main command: generate an example network description and inspect it."""
+    install_package(session, BY_NAME["hdf5-spec"])
+    out = ROOT / "out"
+    out.mkdir(exist_ok=True)
+    net = out / "example.net"
+    session.run("python", "-m", "lava.lib.dl.hdf5_spec", "example", str(net))
+    session.run("python", "-m", "lava.lib.dl.hdf5_spec", "validate", str(net))
+    session.run("python", "-m", "lava.lib.dl.hdf5_spec", "inspect", str(net))
+
+
 # --------------------------------------------------------------------------- gpu, bench
 @nox.session(python="3.11", default=False)
 def gpu(session: nox.Session) -> None:
