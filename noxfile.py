@@ -115,10 +115,12 @@ def _local_closure(pkg: Package) -> list[str]:
     """Names of the local packages ``pkg`` depends on (transitively), itself included."""
     local = {p.dist: p.name for p in PACKAGES}
     out: list[str] = []
+    seen: set[str] = set()
 
     def visit(name: str) -> None:
-        if name in out:
+        if name in seen:
             return
+        seen.add(name)
         meta = tomllib.loads((ROOT / BY_NAME[name].path / "pyproject.toml").read_text())
         deps = list(meta["project"].get("dependencies", []))
         for extra in meta["project"].get("optional-dependencies", {}).values():
@@ -145,7 +147,8 @@ def install_package(session: nox.Session, pkg: Package, *, extras: tuple[str, ..
     wheels = build_wheels(session, _local_closure(pkg))
     if pkg.needs_torch:
         session.install(TORCH)
-    req = pkg.dist + (f"[{','.join(extras)}]" if extras else "")
+    (wheel,) = wheels.glob(f"{pkg.dist.replace('-', '_')}-*.whl")
+    req = str(wheel) + (f"[{','.join(extras)}]" if extras else "")
     session.install("--find-links", str(wheels), req, *_test_group(pkg))
 
 
