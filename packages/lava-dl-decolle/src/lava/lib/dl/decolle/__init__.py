@@ -1,4 +1,7 @@
-"""DECOLLE: deep continuous local learning for spiking networks, built on public slayer extension points."""
+"""DECOLLE: deep continuous local learning for spiking networks.
+
+Built only on the public slayer API and entry points.
+"""
 
 from ._version import __version__
 
