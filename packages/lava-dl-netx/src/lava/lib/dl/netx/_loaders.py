@@ -1,0 +1,759 @@
+"""Layer loaders: from an hdf5 network description to backend-neutral plans.
+
+One loader per layer type, looked up by the key ``"<namespace>/<type>"`` in the entry-point group
+``lava.lib.dl.netx.loaders`` (first-party loaders are registered there by this distribution's
+``pyproject.toml``, third-party plugins register their own namespace the same way). A loader is a
+callable ``loader(layer, ctx) -> LayerPlan | None``:
+
+``layer``
+    an :class:`lava.lib.dl.hdf5_spec.Layer` (the typed model of ``layer/<i>``);
+``ctx``
+    the :class:`LoadContext` of the construction (index, shape and message width of what feeds
+    the layer, network options); a loader may update it (``flatten`` sets ``ctx.flatten_next``,
+    a neuron-less ``input`` sets ``ctx.prev_shape``) and returns None when it adds no block.
+
+:func:`build_plan` runs the construction algorithm of lava-dl's ``hdf5.Network`` (netx.md §2.3):
+``num_layers`` truncates the file layers, ``skip_layers`` builds but does not keep the first
+blocks, message widths flow forward, and the k-th kept block gets the reset phase
+``reset_offset + 1 + k``. A layer that cannot be mapped raises :class:`LoaderError` naming its
+index, its type and the reason.
+
+Neuron translation (file ``neuron/*`` -> plan) is a registry too, :data:`NEURON_TRANSLATORS`,
+keyed by ``neuron/type``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._plan import (
+    ACTIVATIONS,
+    ADRFNeuron,
+    ALIFNeuron,
+    ComplexDenseSynapse,
+    ConvSynapse,
+    ConvTransposeSynapse,
+    DeltaNeuron,
+    DenseSynapse,
+    LayerPlan,
+    LIFNeuron,
+    NetworkPlan,
+    NeuronPlan,
+    RecurrentDenseSynapse,
+    RFNeuron,
+    SigmaDeltaNeuron,
+    SigmaNeuron,
+    conv_output_shape,
+)
+
+__all__ = [
+    "LOADERS_GROUP",
+    "NEURON_TRANSLATORS",
+    "LoadContext",
+    "LoaderError",
+    "build_plan",
+    "get_loader",
+    "loader_registry",
+    "translate_neuron",
+]
+
+LOADERS_GROUP = "lava.lib.dl.netx.loaders"
+
+#: Threshold of the default neuron lava-dl 0.6 gives a dense layer without a neuron group.
+#: Written ``1 << 18 - 1`` there, i.e. ``1 << 17`` by operator precedence (quirk B7, kept).
+DEFAULT_VTH = 1 << 17
+
+
+class LoaderError(ValueError):
+    """A layer of a network description cannot be mapped to a netx block."""
+
+
+@dataclass
+class LoadContext:
+    """State of the construction while loaders run.
+
+    Attributes
+    ----------
+    index : int
+        Index of the file layer being loaded.
+    prev_shape : tuple of int or None
+        File-order shape of what feeds this layer (previous block or input shape).
+    input_message_bits : int
+        Width of the incoming message (0 = binary spikes).
+    flatten_next : bool
+        A ``flatten`` layer precedes this one.
+    reset_interval, reset_offset : int or None, int
+        Periodic reset of CUBA neurons; ``reset_offset`` is already the phase this block gets.
+    spike_exp : int
+        Sigma-delta spike exponent.
+    sparse_fc_layer : bool
+        Dense synapses should be sparse (a hint for the Lava backend; same arithmetic).
+    source : str
+        Name of the description (for messages).
+    options : dict
+        Any further option given to :func:`build_plan` (for third-party loaders).
+    """
+
+    index: int = 0
+    prev_shape: tuple[int, ...] | None = None
+    input_message_bits: int = 0
+    flatten_next: bool = False
+    reset_interval: int | None = None
+    reset_offset: int = 1
+    spike_exp: int = 6
+    sparse_fc_layer: bool = False
+    is_first: bool = True
+    source: str = "<memory>"
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def error(self, layer: Any, reason: str) -> LoaderError:
+        """A :class:`LoaderError` naming the source, layer index and type."""
+        return LoaderError(
+            f"{self.source}: layer {self.index} (/layer/{self.index}, type "
+            f"{_key(layer)!r}) cannot be mapped: {reason}"
+        )
+
+
+def _key(layer: Any) -> str:
+    ns = getattr(layer, "namespace", None) or "lava-dl"
+    return f"{ns}/{layer.type}"
+
+
+# --------------------------------------------------------------------------- registry
+_REGISTRY: Any = None
+
+
+def _plugin_registry(group: str) -> Any:
+    """The entry-point registry of ``group`` (one small function: swap here if discovery moves)."""
+    from lava.lib.dl.hdf5_spec._plugins import PluginRegistry
+
+    return PluginRegistry(group, what="netx loader")
+
+
+def loader_registry() -> Any:
+    """The process-wide registry of netx loaders (a ``PluginRegistry``)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = _plugin_registry(LOADERS_GROUP)
+    return _REGISTRY
+
+
+def get_loader(key: str) -> Callable[[Any, LoadContext], LayerPlan | None]:
+    """Return the loader registered for ``key`` (``"<namespace>/<type>"``)."""
+    return loader_registry().get(key)
+
+
+# --------------------------------------------------------------------------- helpers
+def _as_int(x: Any) -> np.ndarray:
+    """File numbers -> int64 by truncation toward zero (as lava-dl's ``astype(int)``)."""
+    a = np.asarray(x)
+    if a.dtype.kind == "f":
+        if not np.all(np.isfinite(a)):
+            raise ValueError("contains NaN or infinite values")
+        a = np.trunc(a)
+    return a.astype(np.int64)
+
+
+def _pair(v: Any, name: str, ctx: LoadContext, layer: Any) -> tuple[int, int]:
+    a = _as_int(v).reshape(-1)
+    if a.size == 1:
+        return int(a[0]), int(a[0])
+    if a.size != 2:
+        raise ctx.error(layer, f"{name} must be a scalar or an (H, W) pair, got {a.tolist()}")
+    return int(a[0]), int(a[1])
+
+
+def _param(neuron: Any, key: str, ctx: LoadContext, layer: Any, default: Any = None) -> Any:
+    params = neuron.params
+    if key not in params:
+        if default is not None:
+            return default
+        raise ctx.error(layer, f"neuron type {neuron.type!r} needs the field neuron/{key}")
+    v = params[key]
+    if isinstance(v, bytes):
+        v = v.decode()
+    return v
+
+
+def _int_param(neuron: Any, key: str, ctx: LoadContext, layer: Any, default: Any = None) -> int:
+    v = _param(neuron, key, ctx, layer, default)
+    try:
+        return int(_as_int(v).reshape(-1)[0])
+    except (TypeError, ValueError):
+        raise ctx.error(layer, f"neuron/{key} must be an integer, got {v!r}") from None
+
+
+def _bias(bias: Any, shape: tuple[int, ...], ctx: LoadContext, layer: Any) -> np.ndarray | None:
+    """Broadcast a file bias to the layer shape: scalar, per neuron or per channel (axis 0)."""
+    if bias is None:
+        return None
+    b = _as_int(bias)
+    if b.size == 1:
+        return np.full(shape, int(b.reshape(-1)[0]), dtype=np.int64)
+    if b.shape == tuple(shape) or b.size == int(np.prod(shape)) and b.ndim == 1 and len(shape) == 1:
+        return b.reshape(shape)
+    if b.ndim == 1 and len(shape) > 1 and b.size == shape[0]:
+        return np.broadcast_to(b.reshape((-1,) + (1,) * (len(shape) - 1)), shape).copy()
+    raise ctx.error(layer, f"bias of shape {b.shape} does not fit the layer shape {shape}")
+
+
+def _delay(delay: Any, out: int, inp: int, ctx: LoadContext, layer: Any) -> np.ndarray | None:
+    """Expand a dense delay (per out, per in or scalar) to ``(out, in)`` int64 steps."""
+    if delay is None:
+        return None
+    d = np.asarray(delay)
+    if d.size and (not np.all(np.isfinite(d)) or d.min() < 0):
+        raise ctx.error(layer, "delay must hold finite values >= 0")
+    d = np.floor(d).astype(np.int64).reshape(-1)
+    if d.size == 1:
+        return np.full((out, inp), int(d[0]), dtype=np.int64)
+    if d.size == out:
+        return np.repeat(d[:, None], inp, axis=1)
+    if d.size == inp:
+        return np.repeat(d[None, :], out, axis=0)
+    raise ctx.error(
+        layer, f"delay has {d.size} values; expected 1, {out} (outputs) or {inp} (inputs)"
+    )
+
+
+def _chan_delay(delay: Any, channels: int, ctx: LoadContext, layer: Any) -> np.ndarray | None:
+    if delay is None:
+        return None
+    d = np.asarray(delay)
+    if d.size and (not np.all(np.isfinite(d)) or d.min() < 0):
+        raise ctx.error(layer, "delay must hold finite values >= 0")
+    d = np.floor(d).astype(np.int64).reshape(-1)
+    if d.size == 1:
+        return np.full(channels, int(d[0]), dtype=np.int64)
+    if d.size != channels:
+        raise ctx.error(layer, f"delay has {d.size} values; expected 1 or {channels} (channels)")
+    return d
+
+
+# --------------------------------------------------------------------------- neurons
+NeuronTranslator = Callable[..., NeuronPlan]
+NEURON_TRANSLATORS: dict[str, NeuronTranslator] = {}
+
+
+def _register_neuron(*names: str) -> Callable[[NeuronTranslator], NeuronTranslator]:
+    def deco(fn: NeuronTranslator) -> NeuronTranslator:
+        for n in names:
+            NEURON_TRANSLATORS[n] = fn
+        return fn
+
+    return deco
+
+
+def _warn_reset(ctx: LoadContext, layer: Any, what: str) -> None:
+    if ctx.reset_interval:
+        warnings.warn(
+            f"{ctx.source}: layer {ctx.index} ({what}): reset_interval is not supported for this "
+            "neuron type and is ignored",
+            stacklevel=4,
+        )
+
+
+@_register_neuron("CUBA", "LOIHI")
+def _cuba(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
+          shape: tuple[int, ...]) -> NeuronPlan:
+    if bool(neuron.params.get("gradedSpike", False)):
+        warnings.warn(
+            f"{ctx.source}: layer {ctx.index}: gradedSpike=True is not supported by netx "
+            "(as in lava-dl 0.6, binary spikes are sent)",
+            stacklevel=3,
+        )
+    ref = _int_param(neuron, "refDelay", ctx, layer, 1)
+    if ref > 1:
+        warnings.warn(
+            f"{ctx.source}: layer {ctx.index}: refDelay={ref} is ignored (the Loihi LIF "
+            "model has no refractory period beyond the voltage reset)",
+            stacklevel=3,
+        )
+    return LIFNeuron(
+        du=_int_param(neuron, "iDecay", ctx, layer) - 1,
+        dv=_int_param(neuron, "vDecay", ctx, layer),
+        vth=_int_param(neuron, "vThMant", ctx, layer),
+        bias_mant=_bias(bias, shape, ctx, layer),
+        bias_exp=6,
+        reset_interval=ctx.reset_interval,
+        reset_offset=ctx.reset_offset,
+    )
+
+
+@_register_neuron("ALIF")
+def _alif(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
+          shape: tuple[int, ...]) -> NeuronPlan:
+    return ALIFNeuron(
+        du=_int_param(neuron, "iDecay", ctx, layer) - 1,
+        dv=_int_param(neuron, "vDecay", ctx, layer),
+        vth=_int_param(neuron, "vThMant", ctx, layer),
+        vth_step=_int_param(neuron, "vThStep", ctx, layer),
+        th_decay=_int_param(neuron, "thDecay", ctx, layer),
+        ref_decay=_int_param(neuron, "refDecay", ctx, layer),
+        bias_mant=_bias(bias, shape, ctx, layer),
+        reset_interval=ctx.reset_interval,
+        reset_offset=ctx.reset_offset,
+    )
+
+
+@_register_neuron("SDNN")
+def _sdnn(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
+          shape: tuple[int, ...]) -> NeuronPlan:
+    _warn_reset(ctx, layer, "sigma-delta")
+    vth = _int_param(neuron, "vThMant", ctx, layer, 0)
+    if "sigma_output" in neuron.params and bool(neuron.params["sigma_output"]):
+        if bias is not None and np.any(np.asarray(bias) != 0):
+            raise ctx.error(layer, "a sigma_output (Sigma readout) layer cannot have a bias")
+        return SigmaNeuron()
+    if role == "input":
+        return DeltaNeuron(vth=vth, spike_exp=ctx.spike_exp, state_exp=6)
+    act = str(_param(neuron, "activation", ctx, layer, "relu"))
+    if act not in ACTIVATIONS:
+        raise ctx.error(
+            layer, f"sigma-delta activation {act!r} is not supported; use one of "
+            f"{sorted(ACTIVATIONS)}"
+        )
+    return SigmaDeltaNeuron(
+        vth=vth, bias=_bias(bias, shape, ctx, layer), spike_exp=ctx.spike_exp, state_exp=6,
+        activation=act,
+    )
+
+
+def _no_bias(ctx: LoadContext, layer: Any, bias: Any, what: str) -> None:
+    if bias is not None and np.any(np.asarray(bias) != 0):
+        raise ctx.error(layer, f"{what} neurons take no bias, but the layer has one")
+
+
+@_register_neuron("RF_PHASE", "RF_IZHIKEVICH")
+def _rf(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
+        shape: tuple[int, ...]) -> NeuronPlan:
+    _warn_reset(ctx, layer, "resonate-and-fire")
+    _no_bias(ctx, layer, bias, "resonate-and-fire")
+    return RFNeuron(
+        sin_decay=_int_param(neuron, "sinDecay", ctx, layer),
+        cos_decay=_int_param(neuron, "cosDecay", ctx, layer),
+        vth=_int_param(neuron, "vThMant", ctx, layer),
+        izhikevich=neuron.type == "RF_IZHIKEVICH",
+    )
+
+
+@_register_neuron("ADRF_PHASE", "ADRF_IZHIKEVICH")
+def _adrf(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
+          shape: tuple[int, ...]) -> NeuronPlan:
+    _warn_reset(ctx, layer, "adaptive resonate-and-fire")
+    _no_bias(ctx, layer, bias, "adaptive resonate-and-fire")
+    return ADRFNeuron(
+        sin_decay=_int_param(neuron, "sinDecay", ctx, layer),
+        cos_decay=_int_param(neuron, "cosDecay", ctx, layer),
+        vth=_int_param(neuron, "vThMant", ctx, layer),
+        vth_step=_int_param(neuron, "vThStep", ctx, layer),
+        th_decay=_int_param(neuron, "thDecay", ctx, layer),
+        ref_decay=_int_param(neuron, "refDecay", ctx, layer),
+        izhikevich=neuron.type == "ADRF_IZHIKEVICH",
+    )
+
+
+def translate_neuron(layer: Any, ctx: LoadContext, *, role: str, bias: Any,
+                     shape: tuple[int, ...]) -> NeuronPlan:
+    """Translate ``layer.neuron`` with the registered translator of its type.
+
+    A dense layer without a neuron group gets lava-dl's default non-leaky integrator
+    (``iDecay 0, vDecay 4096, vThMant 1 << 17``).
+    """
+    neuron = layer.neuron
+    if neuron is None:
+        return LIFNeuron(du=-1, dv=4096, vth=DEFAULT_VTH, bias_mant=_bias(bias, shape, ctx, layer),
+                         reset_interval=ctx.reset_interval, reset_offset=ctx.reset_offset)
+    ntype = neuron.type.decode() if isinstance(neuron.type, bytes) else str(neuron.type)
+    fn = NEURON_TRANSLATORS.get(ntype)
+    if fn is None:
+        raise ctx.error(
+            layer, f"neuron type {ntype!r} is unknown to netx (known: "
+            f"{', '.join(sorted(NEURON_TRANSLATORS))})"
+        )
+    return fn(neuron, layer=layer, ctx=ctx, role=role, bias=bias, shape=shape)
+
+
+# --------------------------------------------------------------------------- layer loaders
+def _shape(layer: Any) -> tuple[int, ...]:
+    return tuple(int(s) for s in np.asarray(layer.shape).reshape(-1))
+
+
+def load_input(layer: Any, ctx: LoadContext) -> LayerPlan | None:
+    """``input``: an Input block (Delta / LIF / ComplexInput) or, without a neuron, a shape."""
+    shape = _shape(layer)
+    if layer.neuron is None:
+        ctx.prev_shape = shape
+        return None
+    transform = {
+        "weight": 64 if getattr(layer, "weight", None) is None else float(layer.weight),
+        "bias": 0 if getattr(layer, "bias", None) is None else float(layer.bias),
+    }
+    neuron = translate_neuron(layer, ctx, role="input", bias=None, shape=shape)
+    return LayerPlan(index=ctx.index, type=layer.type, shape=shape, neuron=neuron,
+                     synapse=None, input_shape=shape, transform=transform)
+
+
+def load_flatten(layer: Any, ctx: LoadContext) -> LayerPlan | None:
+    """``flatten``: the next dense layer reads the previous output flattened in (C, H, W) order."""
+    ctx.flatten_next = True
+    return None
+
+
+def _dense_input(layer: Any, ctx: LoadContext, in_features: int) -> tuple[tuple[int, ...], bool]:
+    prev = ctx.prev_shape
+    if prev is None:
+        return (in_features,), False
+    if int(np.prod(prev)) != in_features:
+        raise ctx.error(
+            layer, f"it expects {in_features} inputs but the previous layer has shape {prev} "
+            f"({int(np.prod(prev))} values)"
+        )
+    return prev, len(prev) > 1
+
+
+def _dense_weight(w: Any, out: int, inp: int, name: str, ctx: LoadContext, layer: Any):
+    try:
+        a = _as_int(w)
+    except ValueError as exc:
+        raise ctx.error(layer, f"{name} {exc}") from None
+    if a.size != out * inp:
+        raise ctx.error(layer, f"{name} has shape {a.shape}, expected ({out}, {inp})")
+    return a.reshape(out, inp)
+
+
+def load_dense(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``dense`` / ``dense_rec`` / ``dense_comp``: Dense, RecurrentDense or ComplexDense."""
+    w = layer.weight
+    w_arr = np.asarray(w)
+    out = int(getattr(layer, "out_features", None) or (w_arr.shape[0] if w_arr.ndim > 1 else 1))
+    inp = int(getattr(layer, "in_features", None) or w_arr.reshape(out, -1).shape[1])
+    shape = (out,)
+    in_shape, flat = _dense_input(layer, ctx, inp)
+    flat = flat or ctx.flatten_next
+    weight = _dense_weight(w, out, inp, "weight", ctx, layer)
+    delay = _delay(getattr(layer, "delay", None), out, inp, ctx, layer)
+    w_imag = getattr(layer, "weight_imag", None)
+    w_rec = getattr(layer, "weight_rec", None)
+    bias = getattr(layer, "bias", None)
+    neuron = translate_neuron(layer, ctx, role="synapse", bias=bias, shape=shape)
+    syn: Any
+    if w_imag is not None:
+        if w_rec is not None:
+            raise ctx.error(layer, "complex recurrent dense layers are not supported")
+        if not neuron.is_complex:
+            raise ctx.error(layer, "complex weights need a resonator (RF/ADRF) neuron")
+        syn = ComplexDenseSynapse(weight=weight,
+                                  weight_imag=_dense_weight(w_imag, out, inp, "weight/imag",
+                                                            ctx, layer),
+                                  delay=delay)
+    elif w_rec is not None:
+        syn = RecurrentDenseSynapse(weight=weight, delay=delay,
+                                    weight_rec=_dense_weight(w_rec, out, out, "weight_rec",
+                                                             ctx, layer))
+    else:
+        syn = DenseSynapse(weight=weight, delay=delay)
+    return LayerPlan(index=ctx.index, type=layer.type, shape=shape, neuron=neuron, synapse=syn,
+                     input_shape=in_shape, flatten_input=flat,
+                     input_message_bits=ctx.input_message_bits)
+
+
+def _spatial_in(layer: Any, ctx: LoadContext, channels: int | None) -> tuple[int, int, int]:
+    prev = ctx.prev_shape
+    if prev is None:
+        raise ctx.error(
+            layer, "the input shape is unknown: the file has no input layer before this "
+            "spatial layer; pass input_shape=(X, Y, C) (Lava order) to the network"
+        )
+    if len(prev) != 3:
+        raise ctx.error(layer, f"it needs a (C, H, W) input but the previous shape is {prev}")
+    if channels is not None and prev[0] != channels:
+        raise ctx.error(
+            layer, f"it expects {channels} input channels but the previous layer has {prev[0]}"
+        )
+    return prev  # type: ignore[return-value]
+
+
+def _check_out(layer: Any, ctx: LoadContext, computed: tuple[int, ...]) -> tuple[int, ...]:
+    shape = _shape(layer)
+    if tuple(shape) != tuple(computed):
+        raise ctx.error(
+            layer, f"the stored shape {shape} differs from the computed output shape {computed}"
+        )
+    return shape
+
+
+def _geometry(layer: Any, ctx: LoadContext, kernel: tuple[int, int]) -> dict[str, Any]:
+    stride = getattr(layer, "stride", None)
+    return {
+        "stride": kernel if stride is None else _pair(stride, "stride", ctx, layer),
+        "padding": _pair(getattr(layer, "padding", None) or 0, "padding", ctx, layer),
+        "dilation": _pair(getattr(layer, "dilation", None) or 1, "dilation", ctx, layer),
+    }
+
+
+def _conv_weight(w: Any, name: str, ctx: LoadContext, layer: Any) -> np.ndarray:
+    try:
+        a = _as_int(w)
+    except ValueError as exc:
+        raise ctx.error(layer, f"{name} {exc}") from None
+    if a.ndim == 5 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if a.ndim != 4:
+        raise ctx.error(layer, f"{name} must be 4-D (out, in/groups, kH, kW), got {a.shape}")
+    return a
+
+
+def load_conv(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``conv``: a Conv block (torch correlation semantics; delays per output channel)."""
+    weight = _conv_weight(layer.weight, "weight", ctx, layer)
+    groups = int(getattr(layer, "groups", None) or 1)
+    c_out = weight.shape[0]
+    in_shape = _spatial_in(layer, ctx, weight.shape[1] * groups)
+    kernel = (int(weight.shape[2]), int(weight.shape[3]))
+    geo = _geometry(layer, ctx, (1, 1))
+    hw = conv_output_shape(in_shape[1:], kernel, geo["stride"], geo["padding"], geo["dilation"])
+    shape = _check_out(layer, ctx, (c_out, *hw))
+    w_imag = getattr(layer, "weight_imag", None)
+    bias = getattr(layer, "bias", None)
+    neuron = translate_neuron(layer, ctx, role="synapse", bias=bias, shape=shape)
+    syn = ConvSynapse(
+        weight=weight, in_shape=in_shape, out_shape=shape, groups=groups,
+        delay=_chan_delay(getattr(layer, "delay", None), c_out, ctx, layer),
+        weight_imag=None if w_imag is None else _conv_weight(w_imag, "weight/imag", ctx, layer),
+        **geo,
+    )
+    if (syn.weight_imag is not None) != neuron.is_complex:
+        raise ctx.error(layer, "complex weights and resonator neurons must come together")
+    return LayerPlan(index=ctx.index, type=layer.type, shape=shape, neuron=neuron, synapse=syn,
+                     input_shape=in_shape, input_message_bits=ctx.input_message_bits)
+
+
+def load_conv_transpose(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``convT``: transposed convolution, weight ``(in, out/groups, kH, kW)``."""
+    weight = _conv_weight(layer.weight, "weight", ctx, layer)
+    groups = int(getattr(layer, "groups", None) or 1)
+    in_shape = _spatial_in(layer, ctx, weight.shape[0])
+    c_out = weight.shape[1] * groups
+    kernel = (int(weight.shape[2]), int(weight.shape[3]))
+    geo = _geometry(layer, ctx, (1, 1))
+    hw = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + 1
+        for n, k, s, p, d in zip(in_shape[1:], kernel, geo["stride"], geo["padding"],
+                                 geo["dilation"], strict=True)
+    )
+    shape = _check_out(layer, ctx, (c_out, *hw))
+    bias = getattr(layer, "bias", None)
+    neuron = translate_neuron(layer, ctx, role="synapse", bias=bias, shape=shape)
+    w_imag = getattr(layer, "weight_imag", None)
+    syn = ConvTransposeSynapse(
+        weight=weight, in_shape=in_shape, out_shape=shape, groups=groups,
+        delay=_chan_delay(getattr(layer, "delay", None), c_out, ctx, layer),
+        weight_imag=None if w_imag is None else _conv_weight(w_imag, "weight/imag", ctx, layer),
+        **geo,
+    )
+    return LayerPlan(index=ctx.index, type=layer.type, shape=shape, neuron=neuron, synapse=syn,
+                     input_shape=in_shape, input_message_bits=ctx.input_message_bits)
+
+
+def _pool_kernel(layer: Any, ctx: LoadContext, channels: int) -> tuple[np.ndarray, tuple]:
+    ks = getattr(layer, "kernel_size", None)
+    w = np.asarray(_as_int(layer.weight)) if getattr(layer, "weight", None) is not None else None
+    if ks is None:
+        if w is None or w.ndim < 2:
+            raise ctx.error(layer, "pool layers need kernelSize or a (1, 1, kH, kW) weight")
+        ks = w.shape[-2:] if w.ndim >= 2 else None
+    kernel = _pair(ks, "kernelSize", ctx, layer)
+    if w is None:
+        raise ctx.error(layer, "pool layers need a weight (the sum-pooling weight mantissa)")
+    if w.ndim == 5 and w.shape[-1] == 1:
+        w = w[..., 0]
+    if w.size == 1:
+        kw = np.full((1, 1, *kernel), int(w.reshape(-1)[0]), dtype=np.int64)
+    elif w.size == kernel[0] * kernel[1]:
+        kw = w.reshape(1, 1, *kernel)
+    else:
+        raise ctx.error(layer, f"pool weight of shape {w.shape} does not match kernel {kernel}")
+    return np.repeat(kw, channels, axis=0), kernel
+
+
+def load_pool(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``pool``: per-channel sum pooling (a grouped conv with the constant pool weight)."""
+    in_shape = _spatial_in(layer, ctx, None)
+    c = in_shape[0]
+    weight, kernel = _pool_kernel(layer, ctx, c)
+    geo = _geometry(layer, ctx, kernel)
+    hw = conv_output_shape(in_shape[1:], kernel, geo["stride"], geo["padding"], geo["dilation"])
+    shape = _check_out(layer, ctx, (c, *hw))
+    neuron = translate_neuron(layer, ctx, role="synapse", bias=getattr(layer, "bias", None),
+                              shape=shape)
+    syn = ConvSynapse(weight=weight, in_shape=in_shape, out_shape=shape, groups=c,
+                      delay=_chan_delay(getattr(layer, "delay", None), c, ctx, layer),
+                      origin="pool", **geo)
+    return LayerPlan(index=ctx.index, type=layer.type, shape=shape, neuron=neuron, synapse=syn,
+                     input_shape=in_shape, input_message_bits=ctx.input_message_bits)
+
+
+def load_unpool(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``unpool``: per-channel transposed sum pooling (a grouped transposed conv)."""
+    in_shape = _spatial_in(layer, ctx, None)
+    c = in_shape[0]
+    weight, kernel = _pool_kernel(layer, ctx, c)
+    geo = _geometry(layer, ctx, kernel)
+    hw = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + 1
+        for n, k, s, p, d in zip(in_shape[1:], kernel, geo["stride"], geo["padding"],
+                                 geo["dilation"], strict=True)
+    )
+    shape = _check_out(layer, ctx, (c, *hw))
+    neuron = translate_neuron(layer, ctx, role="synapse", bias=getattr(layer, "bias", None),
+                              shape=shape)
+    syn = ConvTransposeSynapse(weight=weight, in_shape=in_shape, out_shape=shape, groups=c,
+                               delay=_chan_delay(getattr(layer, "delay", None), c, ctx, layer),
+                               origin="unpool", **geo)
+    return LayerPlan(index=ctx.index, type=layer.type, shape=shape, neuron=neuron, synapse=syn,
+                     input_shape=in_shape, input_message_bits=ctx.input_message_bits)
+
+
+def load_unsupported(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """Types that exist in the format but have no netx block (yet): a clear error."""
+    reasons = {
+        "average": "population averaging has no fixed-point neuron model in netx; export the "
+                   "network without the Average/TimeDecimation block (use num_layers to drop a "
+                   "trailing one)",
+        "concat": "skip connections are not supported: netx builds sequential networks only",
+        "kwta": "lava-dl 0.6 exports KWTA blocks as an empty group (no weights): re-export "
+                "the network with a writer that stores the KWTA parameters",
+    }
+    raise ctx.error(layer, reasons.get(layer.type, "no netx block exists for this type"))
+
+
+# --------------------------------------------------------------------------- construction
+def _read(net_config: Any) -> tuple[Any, str]:
+    if isinstance(net_config, (str, os.PathLike)):
+        from lava.lib.dl.hdf5_spec import read
+
+        with warnings.catch_warnings():
+            try:
+                from lava.lib.dl.hdf5_spec import LegacyFormatWarning
+
+                warnings.simplefilter("ignore", LegacyFormatWarning)
+            except ImportError:  # pragma: no cover - older hdf5_spec
+                pass
+            return read(net_config), os.fspath(net_config)
+    if hasattr(net_config, "layers"):
+        return net_config, str(getattr(net_config, "source", None) or "<memory>")
+    from lava.lib.dl.hdf5_spec import read
+
+    return read(net_config), str(getattr(net_config, "filename", "<h5py object>"))
+
+
+def build_plan(
+    net_config: Any,
+    *,
+    num_layers: int | None = None,
+    skip_layers: int = 0,
+    input_message_bits: int = 0,
+    input_shape: tuple[int, ...] | None = None,
+    reset_interval: int | None = None,
+    reset_offset: int = 0,
+    spike_exp: int = 6,
+    sparse_fc_layer: bool = False,
+    **options: Any,
+) -> NetworkPlan:
+    """Build the block plans of a network description (lava-dl's ``hdf5.Network`` algorithm).
+
+    Parameters
+    ----------
+    net_config : str, path, NetworkDescription or h5py object
+        The ``.net`` file or its parsed description.
+    num_layers : int, optional
+        Use only the first ``num_layers`` *file* layers (flatten and neuron-less input count).
+    skip_layers : int
+        Build the first ``skip_layers`` file layers but do not keep them; their shape and output
+        message width feed the next block.
+    input_message_bits : int
+        Width of the message fed to the first block's synapse (0 = binary spikes).
+    input_shape : tuple of int, optional
+        **Lava order** ``(X, Y, C)`` (as lava-dl), needed when the file starts with a spatial
+        layer and has no input layer.
+    reset_interval, reset_offset : int or None, int
+        Periodic reset of CUBA/ALIF neurons; block ``k`` (0-based, kept blocks) resets at the
+        phase ``reset_offset + 1 + k``.
+    spike_exp : int
+        Sigma-delta spike exponent (default 6).
+    sparse_fc_layer : bool
+        Record that dense synapses should be sparse (Lava backend; same arithmetic).
+    **options
+        Passed to third-party loaders through ``ctx.options``.
+
+    Returns
+    -------
+    NetworkPlan
+
+    Raises
+    ------
+    LoaderError
+        A layer cannot be mapped (names the layer index, its type and why).
+    """
+    desc, source = _read(net_config)
+    layers = list(desc.layers)
+    n = len(layers)
+    if num_layers:
+        n = min(n, int(num_layers))
+    ctx = LoadContext(
+        prev_shape=None if input_shape is None else tuple(reversed(tuple(input_shape))),
+        input_message_bits=int(input_message_bits), reset_interval=reset_interval,
+        reset_offset=int(reset_offset) + 1, spike_exp=int(spike_exp),
+        sparse_fc_layer=bool(sparse_fc_layer), source=source, options=dict(options),
+    )
+    registry = loader_registry()
+    plans: list[LayerPlan] = []
+    net_input_shape: tuple[int, ...] | None = ctx.prev_shape
+    net_input_bits = int(input_message_bits)
+    for i in range(n):
+        layer = layers[i]
+        ctx.index = i
+        key = _key(layer)
+        try:
+            loader = registry.get(key)
+        except KeyError as exc:  # PluginNotFoundError is a KeyError
+            raise ctx.error(layer, str(exc)) from None
+        plan = loader(layer, ctx)
+        if plan is None:
+            if not plans and i >= skip_layers:
+                net_input_shape = ctx.prev_shape
+            continue
+        ctx.flatten_next = False
+        ctx.prev_shape = plan.shape
+        ctx.input_message_bits = plan.output_message_bits
+        if i < skip_layers:
+            net_input_shape = plan.shape
+            net_input_bits = plan.output_message_bits
+            continue
+        if not plans:
+            net_input_shape = plan.input_shape if plan.input_shape is not None else plan.shape
+            if plan.synapse is None:
+                net_input_bits = 0
+        plans.append(plan)
+        ctx.reset_offset += 1
+    if not plans:
+        raise LoaderError(
+            f"{source}: no block to build from {n} layer(s) (num_layers={num_layers}, "
+            f"skip_layers={skip_layers})"
+        )
+    assert net_input_shape is not None
+    return NetworkPlan(
+        layers=tuple(plans), input_shape=tuple(net_input_shape),
+        input_message_bits=net_input_bits, source=source,
+        options=dict(num_layers=num_layers, skip_layers=skip_layers,
+                     input_message_bits=input_message_bits, input_shape=input_shape,
+                     reset_interval=reset_interval, reset_offset=reset_offset,
+                     spike_exp=spike_exp, sparse_fc_layer=sparse_fc_layer, **options),
+    )

@@ -1,0 +1,300 @@
+"""Native neuron models: one class per :mod:`~lava.lib.dl.netx._plan` neuron kind.
+
+Each model keeps its state in a dict of int64 arrays of shape ``(B, *shape)`` and advances it by
+one step with :meth:`NeuronModel.step`, returning the output message (int64, same shape). The
+equations are documented on the plan classes; the shared integer operations live in
+:mod:`._ops`. Models are looked up through :data:`NEURON_MODELS` (keyed by ``plan.kind``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._plan import (
+    ACTIVATIONS,
+    ADRFNeuron,
+    ALIFNeuron,
+    DeltaNeuron,
+    LIFNeuron,
+    NeuronPlan,
+    RFNeuron,
+    SigmaDeltaNeuron,
+    SigmaNeuron,
+)
+from ._ops import clip_state, decay, rtz_shift, wrap_current
+
+__all__ = ["NEURON_MODELS", "NeuronModel", "register_neuron_model"]
+
+State = dict[str, np.ndarray]
+
+
+class NeuronModel:
+    """Base class. Subclasses set ``state_names`` and implement :meth:`step`.
+
+    Parameters
+    ----------
+    plan : NeuronPlan
+        The translated parameters.
+    shape : tuple of int
+        Neuron shape (file order).
+    """
+
+    state_names: ClassVar[tuple[str, ...]] = ()
+    complex_input: ClassVar[bool] = False
+
+    def __init__(self, plan: NeuronPlan, shape: tuple[int, ...]) -> None:
+        self.plan = plan
+        self.shape = tuple(shape)
+
+    def init_state(self, batch: int) -> State:
+        """Zero state for ``batch`` samples."""
+        return {n: np.zeros((batch, *self.shape), dtype=np.int64) for n in self.state_names}
+
+    def step(self, state: State, a: Any, t: int) -> np.ndarray:  # pragma: no cover - abstract
+        """Advance one step with input ``a`` at time step ``t`` (from 1); return the message."""
+        raise NotImplementedError
+
+
+NEURON_MODELS: dict[str, type[NeuronModel]] = {}
+
+
+def register_neuron_model(kind: str) -> Callable[[type[NeuronModel]], type[NeuronModel]]:
+    """Class decorator registering a native model for neuron plans of ``kind``."""
+
+    def deco(cls: type[NeuronModel]) -> type[NeuronModel]:
+        if kind in NEURON_MODELS and NEURON_MODELS[kind] is not cls:
+            raise ValueError(f"a native neuron model for {kind!r} is already registered")
+        NEURON_MODELS[kind] = cls
+        return cls
+
+    return deco
+
+
+def _bias(bias: np.ndarray | None, exp: int) -> np.ndarray | int:
+    if bias is None:
+        return 0
+    b = np.asarray(bias, dtype=np.int64)
+    return b << exp if exp >= 0 else b >> (-exp)
+
+
+def _periodic_reset(state: State, plan: Any, t: int, names: tuple[str, ...]) -> None:
+    interval = plan.reset_interval
+    if interval and t % interval == plan.reset_offset % interval:
+        for n in names:
+            state[n][...] = 0
+
+
+@register_neuron_model("lif")
+class LIFModel(NeuronModel):
+    """Loihi CUBA LIF (:class:`~lava.lib.dl.netx._plan.LIFNeuron`); states ``u``, ``v``."""
+
+    state_names = ("u", "v")
+
+    def __init__(self, plan: LIFNeuron, shape: tuple[int, ...]) -> None:
+        super().__init__(plan, shape)
+        self.set_bias(plan.bias_mant)
+        self.decay_u = int(plan.du) + 1
+        self.decay_v = int(plan.dv)
+        self.vth = int(plan.vth) << 6
+
+    def set_bias(self, bias_mant: np.ndarray | None) -> None:
+        """Replace the bias mantissa (layer shape, file order), e.g. to drive an input layer."""
+        if bias_mant is not None:
+            bias_mant = np.broadcast_to(np.asarray(bias_mant, dtype=np.int64), self.shape)
+        self.bias_mant = bias_mant
+        self.bias = _bias(bias_mant, self.plan.bias_exp)
+
+    def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
+        _periodic_reset(state, self.plan, t, ("u", "v"))
+        u = wrap_current(decay(state["u"], self.decay_u) + (a << 6))
+        v = clip_state(decay(state["v"], self.decay_v) + u + self.bias)
+        s = v > self.vth
+        v[s] = 0
+        state["u"], state["v"] = u, v
+        return s.astype(np.int64)
+
+
+@register_neuron_model("alif")
+class ALIFModel(LIFModel):
+    """Adaptive LIF (:class:`~lava.lib.dl.netx._plan.ALIFNeuron`); ``u, v, th, ref``."""
+
+    state_names = ("u", "v", "th", "ref")
+
+    def __init__(self, plan: ALIFNeuron, shape: tuple[int, ...]) -> None:
+        super().__init__(plan, shape)  # type: ignore[arg-type]
+        self.step_th = int(plan.vth_step) << 6
+
+    def init_state(self, batch: int) -> State:  # noqa: D102
+        st = super().init_state(batch)
+        st["th"][...] = self.vth
+        return st
+
+    def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
+        p = self.plan
+        interval = p.reset_interval
+        if interval and t % interval == p.reset_offset % interval:
+            state["u"][...] = 0
+            state["v"][...] = 0
+            state["ref"][...] = 0
+            state["th"][...] = self.vth
+        u = wrap_current(decay(state["u"], self.decay_u) + (a << 6))
+        v = clip_state(decay(state["v"], self.decay_v) + u + self.bias)
+        ref = decay(state["ref"], p.ref_decay)
+        th = decay(state["th"] - self.vth, p.th_decay) + self.vth
+        s = v >= th + ref
+        ref = ref + 2 * th * s
+        th = th + self.step_th * s
+        state.update(u=u, v=v, th=th, ref=ref)
+        return s.astype(np.int64)
+
+
+@register_neuron_model("delta")
+class DeltaModel(NeuronModel):
+    """Sigma-delta input encoder (:class:`~lava.lib.dl.netx._plan.DeltaNeuron`)."""
+
+    state_names = ("act", "residue", "error")
+
+    def __init__(self, plan: DeltaNeuron, shape: tuple[int, ...]) -> None:
+        super().__init__(plan, shape)
+        self.exp = int(plan.spike_exp) + int(plan.state_exp)
+        self.vth = int(plan.vth) << self.exp
+
+    def _delta(self, state: State, x: np.ndarray) -> np.ndarray:
+        delta = x - state["act"] + state["residue"]
+        if self.plan.cum_error:
+            state["error"] = state["error"] + delta
+            s = np.where(np.abs(state["error"]) >= self.vth, delta, 0)
+            state["error"] = state["error"] * (s == 0)
+        else:
+            s = np.where(np.abs(delta) >= self.vth, delta, 0)
+        state["residue"] = delta - s
+        state["act"] = x
+        return s >> int(self.plan.state_exp)
+
+    def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
+        return self._delta(state, np.asarray(a, dtype=np.int64) << self.exp)
+
+
+_ACTIVATION_FUNCS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "RELU": lambda x: np.maximum(x, 0),
+    "UNIT": lambda x: x,
+}
+
+
+@register_neuron_model("sigma_delta")
+class SigmaDeltaModel(DeltaModel):
+    """Sigma-delta neuron (:class:`~lava.lib.dl.netx._plan.SigmaDeltaNeuron`)."""
+
+    state_names = ("sigma", "act", "residue", "error")
+
+    def __init__(self, plan: SigmaDeltaNeuron, shape: tuple[int, ...]) -> None:
+        super().__init__(plan, shape)  # type: ignore[arg-type]
+        mode = ACTIVATIONS.get(plan.activation)
+        if mode is None:
+            raise ValueError(
+                f"sigma-delta activation {plan.activation!r} is not supported; use one of "
+                f"{sorted(ACTIVATIONS)}"
+            )
+        self.act_fn = _ACTIVATION_FUNCS[mode]
+        self.set_bias(plan.bias)
+
+    def set_bias(self, bias: np.ndarray | None) -> None:
+        """Replace the bias (layer shape, file order, ``vThMant`` units)."""
+        self.bias = _bias(
+            None if bias is None else np.broadcast_to(np.asarray(bias, np.int64), self.shape),
+            self.exp,
+        )
+
+    def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
+        state["sigma"] = state["sigma"] + a
+        return self._delta(state, self.act_fn(state["sigma"] + self.bias))
+
+
+@register_neuron_model("sigma")
+class SigmaModel(NeuronModel):
+    """Sigma readout: ``sigma += a``; sends ``sigma``."""
+
+    state_names = ("sigma",)
+
+    def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
+        state["sigma"] = state["sigma"] + a
+        return state["sigma"].copy()
+
+
+class _ResonatorBase(NeuronModel):
+    complex_input = True
+
+    def _resonate(self, state: State, a: Any) -> tuple[np.ndarray, np.ndarray]:
+        p = self.plan
+        a_re, a_im = a
+        re, im = state["re"], state["im"]
+        k = int(p.decay_bits)
+        re_in = np.asarray(a_re, dtype=np.int64) << int(p.state_exp)
+        im_in = np.asarray(a_im, dtype=np.int64) << int(p.state_exp)
+        c, s = int(p.cos_decay), int(p.sin_decay)
+        new_re = rtz_shift(c * re, k) - rtz_shift(s * im, k) + re_in
+        new_im = rtz_shift(s * re, k) + rtz_shift(c * im, k) + im_in
+        return clip_state(new_re), clip_state(new_im)
+
+
+@register_neuron_model("rf")
+class RFModel(_ResonatorBase):
+    """Resonate-and-fire (phase or Izhikevich variant); states ``re``, ``im``."""
+
+    state_names = ("re", "im")
+
+    def __init__(self, plan: RFNeuron, shape: tuple[int, ...]) -> None:
+        super().__init__(plan, shape)
+        self.vth = plan.effective_vth
+
+    def step(self, state: State, a: Any, t: int) -> np.ndarray:  # noqa: D102
+        re, im = self._resonate(state, a)
+        if self.plan.izhikevich:
+            s = im >= self.vth
+            re = np.where(s, 0, re)
+            im = np.where(s, self.vth - 1, im)
+        else:
+            s = (re >= self.vth) & (im >= 0) & (state["im"] < 0)
+        state["re"], state["im"] = re, im
+        return s.astype(np.int64)
+
+
+@register_neuron_model("adrf")
+class ADRFModel(_ResonatorBase):
+    """Adaptive resonate-and-fire; states ``re``, ``im``, ``th``, ``ref``."""
+
+    state_names = ("re", "im", "th", "ref")
+
+    def __init__(self, plan: ADRFNeuron, shape: tuple[int, ...]) -> None:
+        super().__init__(plan, shape)
+        self.vth = int(plan.vth) << int(plan.state_exp)
+        self.step_th = int(plan.vth_step) << int(plan.state_exp)
+
+    def init_state(self, batch: int) -> State:  # noqa: D102
+        st = super().init_state(batch)
+        st["th"][...] = self.vth
+        return st
+
+    def step(self, state: State, a: Any, t: int) -> np.ndarray:  # noqa: D102
+        p = self.plan
+        re, im = self._resonate(state, a)
+        ref = decay(state["ref"], p.ref_decay)
+        th = decay(state["th"] - self.vth, p.th_decay) + self.vth
+        if p.izhikevich:
+            s = im >= th + ref
+        else:
+            s = (re >= th + ref) & (im >= 0) & (state["im"] < 0)
+        state.update(re=re, im=im, ref=ref + 2 * th * s, th=th + self.step_th * s)
+        return s.astype(np.int64)
+
+
+def _check_registry() -> None:
+    for cls in (LIFNeuron, ALIFNeuron, DeltaNeuron, SigmaDeltaNeuron, SigmaNeuron, RFNeuron,
+                ADRFNeuron):
+        assert cls().kind in NEURON_MODELS, cls  # noqa: S101
+
+
+_check_registry()

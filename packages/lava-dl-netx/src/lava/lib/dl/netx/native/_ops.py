@@ -1,0 +1,262 @@
+r"""Fixed-point operations of the native runtime (vectorised numpy, exact integers).
+
+All functions take int64 arrays with any number of leading batch axes. The arithmetic is that of
+Lava 0.10's fixed-point process models (see :mod:`lava.lib.dl.netx._plan`):
+
+* :func:`rtz_shift` — sign-magnitude right shift :math:`\mathrm{sign}(x)\lfloor|x|/2^k\rfloor`
+  (rounds toward zero), used by every decay;
+* :func:`decay` — :math:`\mathrm{rtz}(x (2^{12} - d))`;
+* :func:`wrap_current` — LIF's single 24-bit wrap of ``u``; :func:`clip_state` — the
+  :math:`\pm(2^{23}-1)` saturation of ``v`` and resonator states; :func:`wrap_signed` — the
+  modulo-:math:`2^{24}` wrap of a conv synapse's output;
+* :func:`shift` — ``x << e`` or arithmetic ``x >> -e``;
+* :func:`matmul_exact`, :func:`conv2d`, :func:`conv_transpose2d` — integer synapses.
+
+Exact matrix products
+---------------------
+Integer matmul in numpy does not use BLAS. Because every synaptic sum is an integer whose
+partial sums are bounded by :math:`B = \max|x| \cdot \max_o \sum_i |W_{oi}|`, the product is
+computed in float32 when :math:`B < 2^{24}`, in float64 when :math:`B < 2^{53}` (every partial
+sum is then exactly representable, whatever order BLAS adds in) and in int64 otherwise. The
+result is identical to the int64 product in every case; only the speed differs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = [
+    "ExactWeights",
+    "clip_state",
+    "conv2d",
+    "conv_transpose2d",
+    "decay",
+    "matmul_exact",
+    "rtz_shift",
+    "shift",
+    "wrap_current",
+    "wrap_signed",
+]
+
+DECAY_BITS = 12
+STATE_LIMIT = (1 << 23) - 1
+_F32_EXACT = 1 << 24
+_F64_EXACT = 1 << 53
+
+
+def rtz_shift(x: np.ndarray, k: int) -> np.ndarray:
+    """Right shift by ``k`` rounding toward zero: ``sign(x) * (|x| >> k)`` (int64)."""
+    x = np.asarray(x, dtype=np.int64)
+    return np.sign(x) * (np.abs(x) >> k)
+
+
+def decay(x: np.ndarray, d: int | np.ndarray, bits: int = DECAY_BITS) -> np.ndarray:
+    """Leak ``x`` by ``d / 2**bits``: ``rtz(x * (2**bits - d), bits)``."""
+    return rtz_shift(np.asarray(x, dtype=np.int64) * ((1 << bits) - np.asarray(d)), bits)
+
+
+def wrap_current(x: np.ndarray) -> np.ndarray:
+    """Lava LIF's single wrap of the current into 24 bits.
+
+    ``x > 2**23`` becomes ``x - 2**24``; then a value ``<= -2**23`` (tested on the once-wrapped
+    value) becomes ``x + 2**24`` (of the original value), exactly as the bit-accurate model.
+    """
+    m = 1 << 23
+    w = np.where(x > m, x - 2 * m, x)
+    return np.where(w <= -m, x + 2 * m, w)
+
+
+def clip_state(x: np.ndarray) -> np.ndarray:
+    """Saturate to ``[-(2**23 - 1), 2**23 - 1]``."""
+    return np.clip(x, -STATE_LIMIT, STATE_LIMIT)
+
+
+def wrap_signed(x: np.ndarray, bits: int = 24) -> np.ndarray:
+    """Two's-complement wrap to ``bits`` bits: ``((x + 2**(b-1)) mod 2**b) - 2**(b-1)``."""
+    base = 1 << bits
+    return (x + base // 2) % base - base // 2
+
+
+def shift(x: np.ndarray, e: int) -> np.ndarray:
+    """``x << e`` for ``e >= 0``, arithmetic ``x >> -e`` otherwise."""
+    return x << e if e >= 0 else x >> (-e)
+
+
+class ExactWeights:
+    """A weight matrix prepared for exact products with integer inputs.
+
+    Parameters
+    ----------
+    weight : np.ndarray
+        int64 ``(out, in)``.
+
+    Notes
+    -----
+    Holds int64, float32 and float64 transposed copies and ``max_o sum_i |W_oi|``; see the
+    module docstring for the choice of dtype.
+    """
+
+    def __init__(self, weight: np.ndarray) -> None:
+        w = np.asarray(weight, dtype=np.int64)
+        if w.ndim != 2:
+            raise ValueError(f"weight must be 2-D (out, in), got shape {w.shape}")
+        self.shape = w.shape
+        self.t_int = np.ascontiguousarray(w.T)
+        self.t_f64 = self.t_int.astype(np.float64)
+        self.t_f32 = self.t_int.astype(np.float32)
+        self.row_abs_sum = int(np.abs(w).sum(axis=1).max()) if w.size else 0
+
+    def dtype_for(self, x_absmax: int) -> type:
+        """The cheapest exact dtype for inputs bounded by ``x_absmax``."""
+        bound = int(x_absmax) * self.row_abs_sum
+        if bound < _F32_EXACT:
+            return np.float32
+        if bound < _F64_EXACT:
+            return np.float64
+        return np.int64
+
+    def matmul(self, x: np.ndarray) -> np.ndarray:
+        """``x @ W.T`` exactly, ``x`` int ``(..., in)`` -> int64 ``(..., out)``."""
+        return matmul_exact(x, self)
+
+
+def _absmax(x: np.ndarray) -> int:
+    if x.size == 0:
+        return 0
+    return int(max(abs(int(x.max())), abs(int(x.min()))))
+
+
+def matmul_exact(x: np.ndarray, w: ExactWeights) -> np.ndarray:
+    """Exact ``x @ W.T`` for integer ``x`` of shape ``(..., in)``; returns int64 ``(..., out)``."""
+    dt = w.dtype_for(_absmax(x))
+    if dt is np.float32:
+        return np.matmul(x.astype(np.float32), w.t_f32).astype(np.int64)
+    if dt is np.float64:
+        return np.matmul(x.astype(np.float64), w.t_f64).astype(np.int64)
+    return np.matmul(x.astype(np.int64), w.t_int)
+
+
+def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
+    if isinstance(v, (int, np.integer)):
+        return int(v), int(v)
+    a, b = v
+    return int(a), int(b)
+
+
+class ConvKernel:
+    """A conv kernel prepared for exact im2col products.
+
+    Parameters
+    ----------
+    weight : np.ndarray
+        int64 ``(C_out, C_in/groups, kH, kW)`` (torch correlation layout).
+    groups : int
+        Channel groups.
+    """
+
+    def __init__(self, weight: np.ndarray, groups: int = 1) -> None:
+        w = np.asarray(weight, dtype=np.int64)
+        if w.ndim != 4:
+            raise ValueError(f"conv weight must be 4-D (out, in/groups, kH, kW), got {w.shape}")
+        c_out, c_in_g, kh, kw = w.shape
+        if c_out % groups:
+            raise ValueError(f"{c_out} output channels are not divisible by groups={groups}")
+        self.groups = groups
+        self.shape = w.shape
+        # (G, C_in/G * kH * kW, C_out/G) for cols @ w
+        wg = w.reshape(groups, c_out // groups, c_in_g * kh * kw).transpose(0, 2, 1)
+        self.w_int = np.ascontiguousarray(wg)
+        self.w_f32 = self.w_int.astype(np.float32)
+        self.w_f64 = self.w_int.astype(np.float64)
+        self.row_abs_sum = int(np.abs(w).reshape(c_out, -1).sum(axis=1).max()) if w.size else 0
+
+    def pick(self, x_absmax: int) -> np.ndarray:
+        bound = int(x_absmax) * self.row_abs_sum
+        if bound < _F32_EXACT:
+            return self.w_f32
+        if bound < _F64_EXACT:
+            return self.w_f64
+        return self.w_int
+
+
+def conv2d(
+    x: np.ndarray,
+    kernel: ConvKernel,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> np.ndarray:
+    """Exact 2-D correlation (torch ``conv2d`` semantics, zero padding) by im2col.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Integer input ``(B, C_in, H, W)``.
+    kernel : ConvKernel
+        Prepared kernel ``(C_out, C_in/groups, kH, kW)``.
+    stride, padding, dilation : int or (H, W) pair
+
+    Returns
+    -------
+    np.ndarray
+        int64 ``(B, C_out, H_out, W_out)``.
+    """
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    dh, dw = _pair(dilation)
+    c_out, c_in_g, kh, kw = kernel.shape
+    g = kernel.groups
+    b, c_in, _, _ = x.shape
+    if c_in != c_in_g * g:
+        raise ValueError(f"input has {c_in} channels, the kernel expects {c_in_g * g}")
+    w = kernel.pick(_absmax(x))
+    xf = x.astype(w.dtype, copy=False)
+    if ph or pw:
+        xf = np.pad(xf, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    win = sliding_window_view(xf, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    win = win[:, :, ::sh, ::sw, ::dh, ::dw]  # (B, C, Ho, Wo, kH, kW)
+    ho, wo = win.shape[2], win.shape[3]
+    win = win.reshape(b, g, c_in_g, ho, wo, kh, kw).transpose(0, 1, 3, 4, 2, 5, 6)
+    cols = win.reshape(b, g, ho * wo, c_in_g * kh * kw)
+    out = np.matmul(cols, w)  # (B, G, Ho*Wo, C_out/G)
+    out = out.transpose(0, 1, 3, 2).reshape(b, c_out, ho, wo)
+    return out.astype(np.int64)
+
+
+def transpose_kernel(weight: np.ndarray, groups: int = 1) -> np.ndarray:
+    """Turn a ``conv_transpose2d`` kernel ``(C_in, C_out/g, kH, kW)`` into the equivalent
+    correlation kernel ``(C_out, C_in/g, kH, kW)`` (spatially flipped)."""
+    w = np.asarray(weight, dtype=np.int64)
+    c_in, c_out_g, kh, kw = w.shape
+    w = w.reshape(groups, c_in // groups, c_out_g, kh, kw).transpose(0, 2, 1, 3, 4)
+    w = w.reshape(groups * c_out_g, c_in // groups, kh, kw)
+    return np.ascontiguousarray(w[:, :, ::-1, ::-1])
+
+
+def conv_transpose2d(
+    x: np.ndarray,
+    kernel: ConvKernel,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> np.ndarray:
+    """Exact transposed 2-D convolution (torch ``conv_transpose2d``, output padding 0).
+
+    ``kernel`` must be prepared from :func:`transpose_kernel` of the ``(C_in, C_out/g, kH, kW)``
+    weight. Implemented as a stride-1 correlation of the zero-upsampled input.
+    """
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    dh, dw = _pair(dilation)
+    _, _, kh, kw = kernel.shape
+    b, c, h, w = x.shape
+    up = np.zeros((b, c, (h - 1) * sh + 1, (w - 1) * sw + 1), dtype=np.int64)
+    up[:, :, ::sh, ::sw] = x
+    qh, qw = dh * (kh - 1) - ph, dw * (kw - 1) - pw
+    up = np.pad(up, ((0, 0), (0, 0), (max(qh, 0), max(qh, 0)), (max(qw, 0), max(qw, 0))))
+    if qh < 0:
+        up = up[:, :, -qh:qh, :]
+    if qw < 0:
+        up = up[:, :, :, -qw:qw]
+    return conv2d(up, kernel, 1, 0, (dh, dw))

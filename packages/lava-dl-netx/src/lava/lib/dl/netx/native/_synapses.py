@@ -1,0 +1,298 @@
+"""Native synapse models: one class per :mod:`~lava.lib.dl.netx._plan` synapse kind.
+
+A synapse turns the presynaptic message ``s`` of step ``t`` (int64 ``(B, *in_shape)``) into a
+current for the postsynaptic neuron, delivered at step ``t + 1 + delay``. The latency and the
+delays are handled by :class:`DelayLine`; the products by the exact operations of :mod:`._ops`.
+Complex synapses produce a pair ``(real, imag)`` stacked on a leading axis of length 2.
+Models are looked up through :data:`SYNAPSE_MODELS` (keyed by ``plan.kind``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._plan import (
+    ComplexDenseSynapse,
+    ConvSynapse,
+    ConvTransposeSynapse,
+    DenseSynapse,
+    SynapsePlan,
+)
+from ._ops import (
+    ConvKernel,
+    ExactWeights,
+    conv2d,
+    conv_transpose2d,
+    matmul_exact,
+    shift,
+    transpose_kernel,
+    wrap_signed,
+)
+
+__all__ = ["SYNAPSE_MODELS", "DelayLine", "SynapseModel", "register_synapse_model"]
+
+
+class DelayLine:
+    """Ring buffer delivering a contribution ``1 + d`` steps after it was added.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of one delivery, without the batch axis (``(2, ...)`` for complex currents is
+        handled by the caller through ``lead``).
+    max_delay : int
+        Largest delay ``d`` that will be used (0 = plain one-step latency).
+    lead : tuple of int
+        Axes placed before the batch axis (``(2,)`` for complex currents).
+    """
+
+    def __init__(self, shape: tuple[int, ...], max_delay: int, lead: tuple[int, ...] = ()):
+        self.shape = tuple(shape)
+        self.length = int(max_delay) + 1
+        self.lead = lead
+        self.buf: np.ndarray | None = None
+        self.pos = 0
+
+    def reset(self, batch: int) -> None:
+        """Empty the line for ``batch`` samples."""
+        self.buf = np.zeros((self.length, *self.lead, batch, *self.shape), dtype=np.int64)
+        self.pos = 0
+
+    def pop(self) -> np.ndarray:
+        """Take what is due now and advance one step."""
+        assert self.buf is not None
+        out = self.buf[self.pos].copy()
+        self.buf[self.pos] = 0
+        self.pos = (self.pos + 1) % self.length
+        return out
+
+    def add(self, x: np.ndarray, d: int = 0) -> None:
+        """Add ``x`` to arrive ``d`` steps after the next :meth:`pop`."""
+        assert self.buf is not None
+        self.buf[(self.pos + d) % self.length] += x
+
+    def add_masked(self, x: np.ndarray, d: int, mask: np.ndarray) -> None:
+        """Add the entries of ``x`` selected by ``mask`` (over the trailing axes) with delay d."""
+        assert self.buf is not None
+        slot = self.buf[(self.pos + d) % self.length]
+        slot += np.where(mask, x, 0)
+
+    @property
+    def pending(self) -> np.ndarray:
+        """Everything in flight, in delivery order (``(length, ..., B, *shape)``)."""
+        assert self.buf is not None
+        return np.roll(self.buf, -self.pos, axis=0)
+
+
+class SynapseModel:
+    """Base class: ``compute(s) -> contribution`` plus the delay structure."""
+
+    lead: tuple[int, ...] = ()
+
+    def __init__(self, plan: SynapsePlan, out_shape: tuple[int, ...]) -> None:
+        self.plan = plan
+        self.out_shape = tuple(out_shape)
+        delay = getattr(plan, "delay", None)
+        if delay is not None:
+            delay = np.asarray(delay, dtype=np.int64)
+            if delay.size and delay.min() < 0:
+                raise ValueError(f"synaptic delays must be >= 0, got minimum {delay.min()}")
+        self.delay = delay
+        self.line = DelayLine(self.out_shape, self._max_delay(), self.lead)
+
+    def _max_delay(self) -> int:
+        return int(self.delay.max()) if self.delay is not None and self.delay.size else 0
+
+    def reset(self, batch: int) -> None:
+        """Empty the synapse's buffers."""
+        self.line.reset(batch)
+
+    def pop(self) -> np.ndarray:
+        """The current due at this step."""
+        return self.line.pop()
+
+    def push(self, s: np.ndarray) -> None:  # pragma: no cover - abstract
+        """Feed the presynaptic message of this step."""
+        raise NotImplementedError
+
+
+SYNAPSE_MODELS: dict[str, type[SynapseModel]] = {}
+
+
+def register_synapse_model(kind: str) -> Callable[[type[SynapseModel]], type[SynapseModel]]:
+    """Class decorator registering a native model for synapse plans of ``kind``."""
+
+    def deco(cls: type[SynapseModel]) -> type[SynapseModel]:
+        if kind in SYNAPSE_MODELS and SYNAPSE_MODELS[kind] is not cls:
+            raise ValueError(f"a native synapse model for {kind!r} is already registered")
+        SYNAPSE_MODELS[kind] = cls
+        return cls
+
+    return deco
+
+
+class _DenseDelays:
+    """Per-delay masked weight matrices for a dense synapse with an (out, in) delay matrix."""
+
+    def __init__(self, weight: np.ndarray, delay: np.ndarray | None) -> None:
+        self.row_delays: np.ndarray | None = None
+        self.per_delay: list[tuple[int, ExactWeights]] = []
+        self.full = ExactWeights(weight)
+        if delay is None:
+            return
+        if np.all(delay == delay[:, :1]):  # one delay per output neuron: scatter the sum
+            self.row_delays = delay[:, 0].copy()
+            return
+        for d in np.unique(delay):
+            self.per_delay.append((int(d), ExactWeights(np.where(delay == d, weight, 0))))
+
+
+@register_synapse_model("dense")
+class DenseModel(SynapseModel):
+    """Dense synapse, optional (out, in) delays and weight exponent."""
+
+    def __init__(self, plan: DenseSynapse, out_shape: tuple[int, ...]) -> None:
+        super().__init__(plan, out_shape)
+        self.exp = int(plan.weight_exp)
+        self.delays = _DenseDelays(np.asarray(plan.weight, np.int64), self.delay)
+        if self.delays.row_delays is not None:
+            self.row_masks = [
+                (int(d), self.delays.row_delays == d) for d in np.unique(self.delays.row_delays)
+            ]
+
+    def _emit(self, s: np.ndarray, delays: _DenseDelays, lead_index: Any = None) -> None:
+        line = self.line
+        if delays.per_delay:
+            for d, w in delays.per_delay:
+                x = shift(matmul_exact(s, w), self.exp)
+                self._add(x, d, None, lead_index)
+            return
+        x = shift(matmul_exact(s, delays.full), self.exp)
+        if delays.row_delays is None:
+            self._add(x, 0, None, lead_index)
+        else:
+            for d, mask in self.row_masks:
+                self._add(x, d, mask, lead_index)
+        del line
+
+    def _add(self, x: np.ndarray, d: int, mask: np.ndarray | None, lead_index: Any) -> None:
+        assert self.line.buf is not None
+        slot = self.line.buf[(self.line.pos + d) % self.line.length]
+        if lead_index is not None:
+            slot = slot[lead_index]
+        if mask is None:
+            slot += x
+        else:
+            slot += np.where(mask, x, 0)
+
+    def push(self, s: np.ndarray) -> None:  # noqa: D102
+        self._emit(s, self.delays)
+
+
+@register_synapse_model("dense_rec")
+class RecurrentDenseModel(DenseModel):
+    """Dense synapse plus a recurrent synapse fed by the block's own output."""
+
+    def __init__(self, plan: Any, out_shape: tuple[int, ...]) -> None:
+        super().__init__(plan, out_shape)
+        self.rec = ExactWeights(np.asarray(plan.weight_rec, np.int64))
+        self.rec_line = DelayLine(self.out_shape, 0)
+
+    def reset(self, batch: int) -> None:  # noqa: D102
+        super().reset(batch)
+        self.rec_line.reset(batch)
+
+    def pop(self) -> np.ndarray:  # noqa: D102
+        return self.line.pop() + self.rec_line.pop()
+
+    def push_recurrent(self, s_self: np.ndarray) -> None:
+        """Feed the block's own output message of this step."""
+        self.rec_line.add(shift(matmul_exact(s_self, self.rec), self.exp))
+
+
+@register_synapse_model("complex_dense")
+class ComplexDenseModel(DenseModel):
+    """Two dense synapses (real, imaginary weights) into a resonator."""
+
+    lead = (2,)
+
+    def __init__(self, plan: ComplexDenseSynapse, out_shape: tuple[int, ...]) -> None:
+        SynapseModel.__init__(self, plan, out_shape)
+        self.exp = 0
+        self.parts = [
+            _DenseDelays(np.asarray(plan.weight, np.int64), self.delay),
+            _DenseDelays(np.asarray(plan.weight_imag, np.int64), self.delay),
+        ]
+        rd = self.parts[0].row_delays
+        if rd is not None:
+            self.row_masks = [(int(d), rd == d) for d in np.unique(rd)]
+
+    def push(self, s: np.ndarray) -> None:  # noqa: D102
+        for i, part in enumerate(self.parts):
+            self._emit(s, part, i)
+
+
+class _ConvBase(SynapseModel):
+    def __init__(self, plan: Any, out_shape: tuple[int, ...]) -> None:
+        if getattr(plan, "weight_imag", None) is not None:
+            self.lead = (2,)
+        super().__init__(plan, out_shape)
+        if self.delay is not None:
+            d = self.delay.reshape(-1)
+            if d.size != out_shape[0]:
+                raise ValueError(
+                    f"conv delay must have one value per output channel ({out_shape[0]}), "
+                    f"got {d.size}"
+                )
+            self.chan_masks = [
+                (int(v), (d == v)[:, None, None]) for v in np.unique(d)
+            ]
+
+    def _deliver(self, x: np.ndarray, lead_index: Any = None) -> None:
+        assert self.line.buf is not None
+        x = wrap_signed(x, 24)
+        masks = [(0, None)] if self.delay is None else self.chan_masks
+        for d, mask in masks:
+            slot = self.line.buf[(self.line.pos + d) % self.line.length]
+            if lead_index is not None:
+                slot = slot[lead_index]
+            slot += x if mask is None else np.where(mask, x, 0)
+
+
+@register_synapse_model("conv")
+class ConvModel(_ConvBase):
+    """2-D convolution (also sum pooling), output wrapped to 24 bit as Lava's Conv."""
+
+    def __init__(self, plan: ConvSynapse, out_shape: tuple[int, ...]) -> None:
+        super().__init__(plan, out_shape)
+        self.kernels = [ConvKernel(plan.weight, plan.groups)]
+        if plan.weight_imag is not None:
+            self.kernels.append(ConvKernel(plan.weight_imag, plan.groups))
+
+    def push(self, s: np.ndarray) -> None:  # noqa: D102
+        p = self.plan
+        for i, k in enumerate(self.kernels):
+            x = conv2d(s, k, p.stride, p.padding, p.dilation)
+            self._deliver(x, i if len(self.kernels) > 1 else None)
+
+
+@register_synapse_model("convT")
+class ConvTransposeModel(_ConvBase):
+    """Transposed 2-D convolution (also unpooling), wrapped to 24 bit."""
+
+    def __init__(self, plan: ConvTransposeSynapse, out_shape: tuple[int, ...]) -> None:
+        super().__init__(plan, out_shape)
+        self.kernels = [ConvKernel(transpose_kernel(plan.weight, plan.groups), plan.groups)]
+        if plan.weight_imag is not None:
+            self.kernels.append(
+                ConvKernel(transpose_kernel(plan.weight_imag, plan.groups), plan.groups)
+            )
+
+    def push(self, s: np.ndarray) -> None:  # noqa: D102
+        p = self.plan
+        for i, k in enumerate(self.kernels):
+            x = conv_transpose2d(s, k, p.stride, p.padding, p.dilation)
+            self._deliver(x, i if len(self.kernels) > 1 else None)
