@@ -381,8 +381,17 @@ def translate_neuron(layer: Any, ctx: LoadContext, *, role: str, bias: Any,
 
 
 # --------------------------------------------------------------------------- layer loaders
+def _attr(layer: Any, name: str, default: Any) -> Any:
+    v = getattr(layer, name, None)
+    return default if v is None else v
+
+
 def _shape(layer: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in np.asarray(layer.shape).reshape(-1))
+
+
+def _scalar(v: Any, default: float) -> float:
+    return default if v is None else float(np.asarray(v).reshape(-1)[0])
 
 
 def load_input(layer: Any, ctx: LoadContext) -> LayerPlan | None:
@@ -392,8 +401,8 @@ def load_input(layer: Any, ctx: LoadContext) -> LayerPlan | None:
         ctx.prev_shape = shape
         return None
     transform = {
-        "weight": 64 if getattr(layer, "weight", None) is None else float(layer.weight),
-        "bias": 0 if getattr(layer, "bias", None) is None else float(layer.bias),
+        "weight": _scalar(getattr(layer, "weight", None), 64),
+        "bias": _scalar(getattr(layer, "bias", None), 0),
     }
     neuron = translate_neuron(layer, ctx, role="input", bias=None, shape=shape)
     return LayerPlan(index=ctx.index, type=layer.type, shape=shape, neuron=neuron,
@@ -432,8 +441,8 @@ def load_dense(layer: Any, ctx: LoadContext) -> LayerPlan:
     """``dense`` / ``dense_rec`` / ``dense_comp``: Dense, RecurrentDense or ComplexDense."""
     w = layer.weight
     w_arr = np.asarray(w)
-    out = int(getattr(layer, "out_features", None) or (w_arr.shape[0] if w_arr.ndim > 1 else 1))
-    inp = int(getattr(layer, "in_features", None) or w_arr.reshape(out, -1).shape[1])
+    out = int(_attr(layer, "out_features", w_arr.shape[0] if w_arr.ndim > 1 else 1))
+    inp = int(_attr(layer, "in_features", w_arr.reshape(out, -1).shape[1]))
     shape = (out,)
     in_shape, flat = _dense_input(layer, ctx, inp)
     flat = flat or ctx.flatten_next
@@ -493,8 +502,8 @@ def _geometry(layer: Any, ctx: LoadContext, kernel: tuple[int, int]) -> dict[str
     stride = getattr(layer, "stride", None)
     return {
         "stride": kernel if stride is None else _pair(stride, "stride", ctx, layer),
-        "padding": _pair(getattr(layer, "padding", None) or 0, "padding", ctx, layer),
-        "dilation": _pair(getattr(layer, "dilation", None) or 1, "dilation", ctx, layer),
+        "padding": _pair(_attr(layer, "padding", 0), "padding", ctx, layer),
+        "dilation": _pair(_attr(layer, "dilation", 1), "dilation", ctx, layer),
     }
 
 
@@ -513,7 +522,7 @@ def _conv_weight(w: Any, name: str, ctx: LoadContext, layer: Any) -> np.ndarray:
 def load_conv(layer: Any, ctx: LoadContext) -> LayerPlan:
     """``conv``: a Conv block (torch correlation semantics; delays per output channel)."""
     weight = _conv_weight(layer.weight, "weight", ctx, layer)
-    groups = int(getattr(layer, "groups", None) or 1)
+    groups = int(_as_int(_attr(layer, "groups", 1)).reshape(-1)[0])
     c_out = weight.shape[0]
     in_shape = _spatial_in(layer, ctx, weight.shape[1] * groups)
     kernel = (int(weight.shape[2]), int(weight.shape[3]))
@@ -538,7 +547,7 @@ def load_conv(layer: Any, ctx: LoadContext) -> LayerPlan:
 def load_conv_transpose(layer: Any, ctx: LoadContext) -> LayerPlan:
     """``convT``: transposed convolution, weight ``(in, out/groups, kH, kW)``."""
     weight = _conv_weight(layer.weight, "weight", ctx, layer)
-    groups = int(getattr(layer, "groups", None) or 1)
+    groups = int(_as_int(_attr(layer, "groups", 1)).reshape(-1)[0])
     in_shape = _spatial_in(layer, ctx, weight.shape[0])
     c_out = weight.shape[1] * groups
     kernel = (int(weight.shape[2]), int(weight.shape[3]))

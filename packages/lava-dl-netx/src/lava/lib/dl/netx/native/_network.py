@@ -1,0 +1,366 @@
+"""The native runtime network: lava-dl's netx network without Lava (numpy only).
+
+Layout
+------
+Arrays are **batch first, time last**, in the file's (slayer) order: a step input is
+``(*in_shape)`` or ``(B, *in_shape)``, a whole sequence ``(*in_shape, T)`` or
+``(B, *in_shape, T)``; ``in_shape`` is ``(C, H, W)`` or ``(N,)``. Use :func:`from_lava_layout`
+and :func:`to_lava_layout` to convert from/to Lava's ``(X, Y, C[, T])`` port layout.
+
+Semantics
+---------
+Identical to the Lava fixed-point models netx composes (see :mod:`lava.lib.dl.netx._plan`): a
+step input is what a Lava source would deliver to ``net.in_layer.neuron.a_in`` when the first
+block is an Input block, or to ``net.inp`` (the first synapse) otherwise; :meth:`Network.step`
+returns what ``net.out_layer.out`` sends at that step. Steps count from 1 (as Lava's
+``time_step``), which sets the phase of ``reset_interval``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .._loaders import build_plan
+from .._plan import LayerPlan, NetworkPlan
+from ._neurons import NEURON_MODELS, NeuronModel
+from ._synapses import SYNAPSE_MODELS, RecurrentDenseModel, SynapseModel
+
+__all__ = ["Layer", "Network", "from_lava_layout", "to_lava_layout"]
+
+
+def from_lava_layout(x: np.ndarray, spatial: int, *, time_axis: bool = True) -> np.ndarray:
+    """Lava ``(X, Y, C[, T])`` (any leading batch axes) to file order ``(C, H, W[, T])``.
+
+    ``spatial`` is the number of neuron axes (3 for ``(X, Y, C)``, 1 for ``(N,)``).
+    """
+    x = np.asarray(x)
+    if spatial <= 1:
+        return x
+    end = x.ndim - (1 if time_axis else 0)
+    axes = list(range(x.ndim))
+    axes[end - spatial:end] = reversed(axes[end - spatial:end])
+    return np.transpose(x, axes)
+
+
+def to_lava_layout(x: np.ndarray, spatial: int, *, time_axis: bool = True) -> np.ndarray:
+    """File order ``(C, H, W[, T])`` to Lava ``(X, Y, C[, T])`` (the inverse permutation)."""
+    return from_lava_layout(x, spatial, time_axis=time_axis)
+
+
+class Layer:
+    """One block of a native network.
+
+    Attributes
+    ----------
+    plan : LayerPlan
+        What the loader made of the file layer.
+    neuron : NeuronModel
+        The neuron model (``neuron.set_bias`` drives an input layer through its bias).
+    synapse : SynapseModel or None
+        None for an input block.
+    state : dict of str to np.ndarray
+        Neuron state, int64 ``(B, *shape)`` (e.g. ``'u'``, ``'v'`` for LIF, ``'sigma'``...).
+    s : np.ndarray or None
+        Output message of the last step, ``(B, *shape)``.
+    a : np.ndarray or None
+        Current the neuron received at the last step (``(2, B, *shape)`` for resonators).
+    """
+
+    def __init__(self, plan: LayerPlan) -> None:
+        self.plan = plan
+        self.shape = tuple(plan.shape)
+        kind = plan.neuron.kind
+        if kind not in NEURON_MODELS:
+            raise ValueError(
+                f"layer {plan.index} ({plan.type}): no native model for neuron kind {kind!r}"
+            )
+        self.neuron: NeuronModel = NEURON_MODELS[kind](plan.neuron, self.shape)
+        self.synapse: SynapseModel | None = None
+        if plan.synapse is not None:
+            skind = plan.synapse.kind
+            if skind not in SYNAPSE_MODELS:
+                raise ValueError(
+                    f"layer {plan.index} ({plan.type}): no native model for synapse {skind!r}"
+                )
+            self.synapse = SYNAPSE_MODELS[skind](plan.synapse, self.shape)
+        self.recurrent = isinstance(self.synapse, RecurrentDenseModel)
+        self.state: dict[str, np.ndarray] = {}
+        self.s: np.ndarray | None = None
+        self.a: np.ndarray | None = None
+
+    @property
+    def block(self) -> str:
+        """netx block name (``'Dense'``, ``'Conv'``, ``'Input'``...)."""
+        return self.plan.block
+
+    def reset(self, batch: int) -> None:
+        """Zero the state for ``batch`` samples."""
+        self.state = self.neuron.init_state(batch)
+        if self.synapse is not None:
+            self.synapse.reset(batch)
+        self.s = None
+        self.a = None
+
+    def feed(self, s_prev: np.ndarray) -> None:
+        """Give the synapse the presynaptic message of this step."""
+        assert self.synapse is not None
+        if self.plan.flatten_input:
+            s_prev = s_prev.reshape(s_prev.shape[0], -1)
+        self.synapse.push(s_prev)
+
+    def fire(self, a: np.ndarray, t: int) -> np.ndarray:
+        """Run the neuron on current ``a`` at step ``t``; return and remember its message."""
+        if self.neuron.complex_input and not (a.ndim == len(self.shape) + 2 and a.shape[0] == 2
+                                              and self.synapse is not None
+                                              and self.synapse.lead == (2,)):
+            a = np.stack([a, a])  # ComplexInput: the same current to both parts
+        self.a = a
+        self.s = self.neuron.step(self.state, a, t)
+        return self.s
+
+
+class Network:
+    """A network description executed by the native numpy runtime.
+
+    Parameters
+    ----------
+    net_config : str, path, NetworkDescription, h5py object or NetworkPlan
+        The ``.net`` file (or its parsed description, or a ready plan).
+    num_layers, skip_layers, input_message_bits, input_shape, reset_interval, reset_offset,
+    spike_exp, sparse_fc_layer
+        As :class:`lava.lib.dl.netx.hdf5.Network` (see :func:`~lava.lib.dl.netx._loaders.
+        build_plan`); ``input_shape`` is in Lava order ``(X, Y, C)``.
+
+    Attributes
+    ----------
+    plan : NetworkPlan
+    layers : list of Layer
+    in_layer, out_layer : Layer
+    time_step : int
+        Steps run since the last :meth:`reset`.
+
+    Examples
+    --------
+    >>> net = Network("tiny.net")                          # doctest: +SKIP
+    >>> out = net.run(np.zeros((3, 16, 16, 20), int))      # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        net_config: Any,
+        *,
+        num_layers: int | None = None,
+        skip_layers: int = 0,
+        input_message_bits: int = 0,
+        input_shape: tuple[int, ...] | None = None,
+        reset_interval: int | None = None,
+        reset_offset: int = 0,
+        spike_exp: int = 6,
+        sparse_fc_layer: bool = False,
+    ) -> None:
+        if isinstance(net_config, NetworkPlan):
+            self.plan = net_config
+        else:
+            self.plan = build_plan(
+                net_config, num_layers=num_layers, skip_layers=skip_layers,
+                input_message_bits=input_message_bits, input_shape=input_shape,
+                reset_interval=reset_interval, reset_offset=reset_offset, spike_exp=spike_exp,
+                sparse_fc_layer=sparse_fc_layer,
+            )
+        self.filename = self.plan.source
+        self.layers = [Layer(p) for p in self.plan.layers]
+        self.in_layer = self.layers[0]
+        self.out_layer = self.layers[-1]
+        self.input_shape = tuple(self.plan.input_shape)
+        self.output_shape = tuple(self.plan.output_shape)
+        self.time_step = 0
+        self._batch: int | None = None
+        self._batched: bool | None = None
+        self.step_seconds = 0.0
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __repr__(self) -> str:
+        return f"native.Network({self.filename!r}, {len(self)} blocks)"
+
+    def __str__(self) -> str:
+        head = f"{'#':>3} {'block':<15} {'neuron':<12} {'shape':<18} {'synapse':<24}"
+        rows = [head, "-" * len(head)]
+        for i, layer in enumerate(self.layers):
+            syn = layer.plan.synapse
+            desc = "-" if syn is None else syn.kind
+            if syn is not None and hasattr(syn, "stride"):
+                desc += f" k{syn.kernel_size} s{syn.stride} p{syn.padding}"  # type: ignore
+            if syn is not None and getattr(syn, "delay", None) is not None:
+                desc += " delay"
+            rows.append(f"{i:>3} {layer.block:<15} {layer.plan.neuron.kind:<12} "
+                        f"{str(layer.shape):<18} {desc:<24}")
+        return "\n".join(rows)
+
+    def reset(self) -> None:
+        """Forget every state; the next step is step 1."""
+        self.time_step = 0
+        self._batch = None
+        self._batched = None
+        for layer in self.layers:
+            layer.state = {}
+            layer.s = None
+            layer.a = None
+
+    def _start(self, batch: int, batched: bool) -> None:
+        if self._batch is None:
+            self._batch, self._batched = batch, batched
+            for layer in self.layers:
+                layer.reset(batch)
+        elif (batch, batched) != (self._batch, self._batched):
+            raise ValueError(
+                f"the network holds state for a batch of {self._batch} "
+                f"({'batched' if self._batched else 'unbatched'}) input; got {batch}. "
+                "Call reset() before changing the batch size."
+            )
+
+    def _check_input(self, x: Any) -> tuple[np.ndarray, bool]:
+        a = np.asarray(x)
+        n = len(self.input_shape)
+        if a.ndim == n and a.shape == self.input_shape:
+            batched = False
+            a = a[None]
+        elif a.ndim == n + 1 and a.shape[1:] == self.input_shape:
+            batched = True
+        else:
+            raise ValueError(
+                f"input of shape {a.shape} does not match the network input shape "
+                f"{self.input_shape} (file order (C, H, W) or (N,)), optionally with a leading "
+                "batch axis; convert Lava-layout data with from_lava_layout()"
+            )
+        if a.dtype.kind == "b":
+            a = a.astype(np.int64)
+        elif a.dtype.kind == "f":
+            if not np.all(np.isfinite(a)) or np.any(a != np.trunc(a)):
+                raise ValueError(
+                    "input values must be integers (fixed-point mantissas); got non-integer "
+                    "floats: quantize them first (e.g. np.round(x * 64))"
+                )
+            a = a.astype(np.int64)
+        elif a.dtype.kind in "iu":
+            a = a.astype(np.int64, copy=False)
+        else:
+            raise ValueError(f"input dtype {a.dtype} is not numeric")
+        return a, batched
+
+    # ------------------------------------------------------------------ running
+    def step(self, x: Any) -> np.ndarray:
+        """Advance one step.
+
+        Parameters
+        ----------
+        x : array_like
+            Integer input ``(*in_shape)`` or ``(B, *in_shape)`` (file order).
+
+        Returns
+        -------
+        np.ndarray
+            int64 output message of the last block, ``(*out_shape)`` or ``(B, *out_shape)``.
+        """
+        a, batched = self._check_input(x)
+        self._start(a.shape[0], batched)
+        t0 = time.perf_counter()
+        self.time_step += 1
+        t = self.time_step
+        s_prev = a
+        for layer in self.layers:
+            if layer.synapse is None:
+                current = s_prev
+            else:
+                current = layer.synapse.pop()
+                layer.feed(s_prev)
+            s_prev = layer.fire(current, t)
+            if layer.recurrent:
+                layer.synapse.push_recurrent(s_prev)  # type: ignore[union-attr]
+        self.step_seconds += time.perf_counter() - t0
+        return s_prev if batched else s_prev[0]
+
+    def run(
+        self,
+        x: Any,
+        *,
+        probes: Iterable[tuple[int, str]] | Mapping[str, tuple[int, str]] | None = None,
+    ) -> np.ndarray | tuple[np.ndarray, dict[Any, np.ndarray]]:
+        """Run a whole sequence (continuing from the current state).
+
+        Parameters
+        ----------
+        x : array_like
+            ``(*in_shape, T)`` or ``(B, *in_shape, T)``, time last.
+        probes : iterable of (layer, var) or mapping name -> (layer, var), optional
+            ``layer`` is a block index (negative allowed); ``var`` is ``'s'`` (output message),
+            ``'a'`` (input current) or a neuron state (``'u'``, ``'v'``, ``'sigma'``, ``'re'``,
+            ``'im'``, ``'th'``, ``'ref'``...). Values are recorded after each step.
+
+        Returns
+        -------
+        np.ndarray or (np.ndarray, dict)
+            Output ``(*out_shape, T)`` / ``(B, *out_shape, T)``; with probes also a dict of
+            probe key -> array (time last, same batching as ``x``).
+        """
+        arr = np.asarray(x)
+        if arr.ndim < 1:
+            raise ValueError("run() needs an input with a trailing time axis")
+        n_t = arr.shape[-1]
+        items: list[tuple[Any, int, str]] = []
+        if probes is not None:
+            pairs = probes.items() if isinstance(probes, Mapping) else ((p, p) for p in probes)
+            for key, (li, var) in pairs:
+                layer = self.layers[li]
+                ok = var in ("s", "a") or var in layer.neuron.state_names
+                if not ok:
+                    raise ValueError(
+                        f"block {li} ({layer.block}, {layer.plan.neuron.kind}) has no variable "
+                        f"{var!r}; use 's', 'a' or one of {list(layer.neuron.state_names)}"
+                    )
+                items.append((key, li, var))
+        outs = []
+        rec: dict[Any, list[np.ndarray]] = {k: [] for k, _, _ in items}
+        for t in range(n_t):
+            outs.append(self.step(arr[..., t]))
+            for key, li, var in items:
+                layer = self.layers[li]
+                if var == "s":
+                    v = layer.s
+                elif var == "a":
+                    v = layer.a
+                else:
+                    v = layer.state[var]
+                v = v.copy()
+                if not self._batched:
+                    v = v[:, 0] if var == "a" and v.ndim == len(layer.shape) + 2 else v[0]
+                rec[key].append(v)
+        out = np.stack(outs, axis=-1) if outs else np.zeros((*self.output_shape, 0), np.int64)
+        if probes is None:
+            return out
+        return out, {k: np.stack(v, axis=-1) for k, v in rec.items()}
+
+    def set_bias(self, layer: int, bias: Any) -> None:
+        """Set the bias mantissa of block ``layer`` (file order; LIF/ALIF/sigma-delta)."""
+        neuron = self.layers[layer].neuron
+        if not hasattr(neuron, "set_bias"):
+            raise ValueError(f"block {layer} ({type(neuron).__name__}) has no bias")
+        neuron.set_bias(np.asarray(bias))  # type: ignore[attr-defined]
+
+    def activity(self) -> list[dict[str, Any]]:
+        """Per-block summary of the last step: nonzero messages and shape."""
+        out = []
+        for i, layer in enumerate(self.layers):
+            s = layer.s
+            out.append({
+                "block": i, "type": layer.block, "neuron": layer.plan.neuron.kind,
+                "shape": layer.shape,
+                "nonzero": 0 if s is None else int(np.count_nonzero(s)),
+            })
+        return out
