@@ -112,7 +112,8 @@ class LIFModel(NeuronModel):
         u = wrap_current(decay(state["u"], self.decay_u) + (a << 6))
         v = clip_state(decay(state["v"], self.decay_v) + u + self.bias)
         s = v > self.vth
-        v[s] = 0
+        if s.any():
+            v = np.where(s, 0, v)
         state["u"], state["v"] = u, v
         return s.astype(np.int64)
 

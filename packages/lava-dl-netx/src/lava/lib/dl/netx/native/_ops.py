@@ -46,14 +46,32 @@ _F64_EXACT = 1 << 53
 
 
 def rtz_shift(x: np.ndarray, k: int) -> np.ndarray:
-    """Right shift by ``k`` rounding toward zero: ``sign(x) * (|x| >> k)`` (int64)."""
+    """Right shift by ``k`` rounding toward zero: ``sign(x) * (|x| >> k)`` (int64).
+
+    Computed as ``(x + ((x >> 63) & (2**k - 1))) >> k``: negative values get ``2**k - 1`` added
+    before the (flooring) arithmetic shift, which turns the floor into a truncation.
+    """
     x = np.asarray(x, dtype=np.int64)
-    return np.sign(x) * (np.abs(x) >> k)
+    t = x >> 63
+    t &= (1 << k) - 1
+    t += x
+    t >>= k
+    return t
 
 
 def decay(x: np.ndarray, d: int | np.ndarray, bits: int = DECAY_BITS) -> np.ndarray:
     """Leak ``x`` by ``d / 2**bits``: ``rtz(x * (2**bits - d), bits)``."""
+    if np.ndim(d) == 0:
+        d = int(d)
+        if d == 0:
+            return np.array(x, dtype=np.int64)
+        if d == 1 << bits:
+            return np.zeros(np.shape(x), dtype=np.int64)
     return rtz_shift(np.asarray(x, dtype=np.int64) * ((1 << bits) - np.asarray(d)), bits)
+
+
+def _outside(x: np.ndarray, lo: int, hi: int) -> bool:
+    return x.size > 0 and (int(x.max()) > hi or int(x.min()) < lo)
 
 
 def wrap_current(x: np.ndarray) -> np.ndarray:
@@ -63,18 +81,24 @@ def wrap_current(x: np.ndarray) -> np.ndarray:
     value) becomes ``x + 2**24`` (of the original value), exactly as the bit-accurate model.
     """
     m = 1 << 23
+    if not _outside(x, -m + 1, m):
+        return x
     w = np.where(x > m, x - 2 * m, x)
     return np.where(w <= -m, x + 2 * m, w)
 
 
 def clip_state(x: np.ndarray) -> np.ndarray:
     """Saturate to ``[-(2**23 - 1), 2**23 - 1]``."""
+    if not _outside(x, -STATE_LIMIT, STATE_LIMIT):
+        return x
     return np.clip(x, -STATE_LIMIT, STATE_LIMIT)
 
 
 def wrap_signed(x: np.ndarray, bits: int = 24) -> np.ndarray:
     """Two's-complement wrap to ``bits`` bits: ``((x + 2**(b-1)) mod 2**b) - 2**(b-1)``."""
     base = 1 << bits
+    if not _outside(x, -base // 2, base // 2 - 1):
+        return x
     return (x + base // 2) % base - base // 2
 
 
