@@ -225,19 +225,29 @@ class Network:
                 "Call reset() before changing the batch size."
             )
 
-    def _check_input(self, x: Any) -> tuple[np.ndarray, bool]:
+    def target_shape(self, target: str = "inp") -> tuple[int, ...]:
+        """Shape (file order) of a step input for ``target`` (see :meth:`step`)."""
+        if target == "inp":
+            return self.input_shape
+        if target == "neuron":
+            return self.in_layer.shape
+        raise ValueError(f"target must be 'inp' or 'neuron', got {target!r}")
+
+    def _check_input(self, x: Any, target: str = "inp") -> tuple[np.ndarray, bool]:
         a = np.asarray(x)
-        n = len(self.input_shape)
-        if a.ndim == n and a.shape == self.input_shape:
+        shape = self.target_shape(target)
+        n = len(shape)
+        if a.ndim == n and a.shape == shape:
             batched = False
             a = a[None]
-        elif a.ndim == n + 1 and a.shape[1:] == self.input_shape:
+        elif a.ndim == n + 1 and a.shape[1:] == shape:
             batched = True
         else:
             raise ValueError(
-                f"input of shape {a.shape} does not match the network input shape "
-                f"{self.input_shape} (file order (C, H, W) or (N,)), optionally with a leading "
-                "batch axis; convert Lava-layout data with from_lava_layout()"
+                f"input of shape {a.shape} does not match the shape {shape} expected at "
+                f"{'net.inp' if target == 'inp' else 'net.in_layer.neuron.a_in'} (file order "
+                "(C, H, W) or (N,)), optionally with a leading batch axis; convert Lava-layout "
+                "data with from_lava_layout()"
             )
         if a.dtype.kind == "b":
             a = a.astype(np.int64)
@@ -255,27 +265,31 @@ class Network:
         return a, batched
 
     # ------------------------------------------------------------------ running
-    def step(self, x: Any) -> np.ndarray:
+    def step(self, x: Any, *, target: str = "inp") -> np.ndarray:
         """Advance one step.
 
         Parameters
         ----------
         x : array_like
             Integer input ``(*in_shape)`` or ``(B, *in_shape)`` (file order).
+        target : {'inp', 'neuron'}
+            ``'inp'``: ``x`` is what Lava would send to ``net.inp`` (the first synapse, or the
+            input neuron of an Input block). ``'neuron'``: ``x`` goes straight to
+            ``net.in_layer.neuron.a_in`` (bypassing a first synapse; shape of the first block).
 
         Returns
         -------
         np.ndarray
             int64 output message of the last block, ``(*out_shape)`` or ``(B, *out_shape)``.
         """
-        a, batched = self._check_input(x)
+        a, batched = self._check_input(x, target)
         self._start(a.shape[0], batched)
         t0 = time.perf_counter()
         self.time_step += 1
         t = self.time_step
         s_prev = a
-        for layer in self.layers:
-            if layer.synapse is None:
+        for k, layer in enumerate(self.layers):
+            if layer.synapse is None or (k == 0 and target == "neuron"):
                 current = s_prev
             else:
                 current = layer.synapse.pop()
@@ -291,6 +305,7 @@ class Network:
         x: Any,
         *,
         probes: Iterable[tuple[int, str]] | Mapping[str, tuple[int, str]] | None = None,
+        target: str = "inp",
     ) -> np.ndarray | tuple[np.ndarray, dict[Any, np.ndarray]]:
         """Run a whole sequence (continuing from the current state).
 
@@ -308,6 +323,8 @@ class Network:
         np.ndarray or (np.ndarray, dict)
             Output ``(*out_shape, T)`` / ``(B, *out_shape, T)``; with probes also a dict of
             probe key -> array (time last, same batching as ``x``).
+        target : {'inp', 'neuron'}
+            Where the input goes, as :meth:`step`.
         """
         arr = np.asarray(x)
         if arr.ndim < 1:
@@ -328,7 +345,7 @@ class Network:
         outs = []
         rec: dict[Any, list[np.ndarray]] = {k: [] for k, _, _ in items}
         for t in range(n_t):
-            outs.append(self.step(arr[..., t]))
+            outs.append(self.step(arr[..., t], target=target))
             for key, li, var in items:
                 layer = self.layers[li]
                 if var == "s":

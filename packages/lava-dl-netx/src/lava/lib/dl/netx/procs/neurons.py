@@ -1,0 +1,418 @@
+r"""Neuron processes of the netx Lava backend, each with exactly one (fixed-point) model.
+
+Why netx has its own neuron processes
+-------------------------------------
+Lava 0.10 registers a floating-point and a fixed-point model for ``LIF``, ``SigmaDelta``, ...
+With a run configuration that names no tag, Lava picks the *first* model it finds, which is
+often the floating-point one; fed with the integer parameters of a ``.net`` file it produces
+garbage or hangs (lava-dl bug B13). netx therefore subclasses the Lava processes it uses and
+registers a single model per subclass, which reuses Lava's bit-accurate arithmetic: any run
+configuration (``Loihi1SimCfg`` or ``Loihi2SimCfg``, with ``select_tag`` None, ``'fixed_pt'``
+or ``'bit_accurate_loihi'``) then runs the fixed-point dynamics. ``isinstance(p, lava LIF)``
+still holds.
+
+Neurons Lava 0.10 lacks are written here: :class:`ALIF` (adaptive threshold LIF), :class:`RF`
+and :class:`RF_IZ` taking the file's integer decays directly (fixes lava-dl bug B17, where the
+decays were re-derived from a period and lost one LSB), and :class:`ADRF` (adaptive resonator).
+
+Arithmetic (all integer; ``rtz(x) = sign(x) * (|x| >> 12)``)
+-----------------------------------------------------------
+ALIF, per step with input ``a`` (``θ0 = vth << 6``, ``Δθ = vth_step << 6``)::
+
+    u   <- wrap24(rtz(u * (4096 - (du + 1))) + (a << 6))
+    v   <- clip(rtz(v * (4096 - dv)) + u + (bias_mant << bias_exp), ±(2^23 - 1))
+    r   <- rtz(r * (4096 - ref_decay))
+    θ   <- rtz((θ - θ0) * (4096 - th_decay)) + θ0
+    s    = v >= θ + r
+    r   <- r + 2 θ s ;  θ <- θ + Δθ s            (v is not reset)
+
+RF / RF_IZ / ADRF, with ``re_in = a_real << state_exp`` (same for ``im``) and decays
+``c = cos_decay``, ``s = sin_decay`` out of ``2^decay_bits``::
+
+    re' = clip(rtz(c re) - rtz(s im) + re_in) ;  im' = clip(rtz(s re) + rtz(c im) + im_in)
+
+RF (phase): spike ``re' >= θ and im' >= 0 and im < 0``. RF_IZ: spike ``im' >= θ``, then
+``re <- 0, im <- θ - 1``. ADRF: no state reset; refractory ``r`` and threshold ``θ`` adapt as
+in ALIF (``θ0 = vth << state_exp``) and the comparisons use ``θ + r``.
+"""
+
+from __future__ import annotations
+
+import typing as ty
+
+import numpy as np
+
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import AbstractProcess
+from lava.magma.core.process.variable import Var
+from lava.magma.core.resources import CPU
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+from lava.proc.lif import models as _lif_models
+from lava.proc.lif import process as _lif
+from lava.proc.sdn import models as _sdn_models
+from lava.proc.sdn import process as _sdn
+from lava.proc.sdn.process import ActivationMode
+
+__all__ = [
+    "ADRF",
+    "ALIF",
+    "ActivationMode",
+    "Delta",
+    "LIF",
+    "LIFReset",
+    "RF",
+    "RF_IZ",
+    "Sigma",
+    "SigmaDelta",
+]
+
+_LIMIT = (1 << 23) - 1
+
+
+def _rtz(x: np.ndarray, bits: int = 12) -> np.ndarray:
+    """``sign(x) * (|x| >> bits)`` on int64."""
+    x = np.asarray(x, dtype=np.int64)
+    return np.sign(x) * (np.abs(x) >> bits)
+
+
+def _decay(x: np.ndarray, d: ty.Any, bits: int = 12) -> np.ndarray:
+    return _rtz(np.asarray(x, dtype=np.int64) * ((1 << bits) - np.asarray(d, dtype=np.int64)),
+                bits)
+
+
+def _wrap24(x: np.ndarray) -> np.ndarray:
+    m = 1 << 23
+    w = np.where(x > m, x - 2 * m, x)
+    return np.where(w <= -m, x + 2 * m, w)
+
+
+# --------------------------------------------------------------------------- Lava subclasses
+class LIF(_lif.LIF):
+    """Lava ``LIF`` whose only model is Lava's bit-accurate one (see module docstring)."""
+
+
+class LIFReset(_lif.LIFReset):
+    """Lava ``LIFReset`` (state zeroed when ``t % interval == offset % interval``), fixed point
+    only."""
+
+
+class Delta(_sdn.Delta):
+    """Lava ``Delta`` sigma-delta encoder, fixed point only."""
+
+
+class SigmaDelta(_sdn.SigmaDelta):
+    """Lava ``SigmaDelta`` neuron, fixed point only."""
+
+
+class Sigma(_sdn.Sigma):
+    """Lava ``Sigma`` readout, fixed point only."""
+
+
+@implements(proc=LIF, protocol=LoihiProtocol)
+class PyNetxLifModel(_lif_models.PyLifModelBitAcc):
+    """Lava's bit-accurate LIF model, bound to :class:`LIF` (tags inherited)."""
+
+    implements_process = None  # rebound by @implements
+
+
+@implements(proc=LIFReset, protocol=LoihiProtocol)
+class PyNetxLifResetModel(_lif_models.PyLifResetModelBitAcc):
+    """Lava's bit-accurate LIFReset model, bound to :class:`LIFReset`."""
+
+    implements_process = None
+
+
+@implements(proc=Delta, protocol=LoihiProtocol)
+class PyNetxDeltaModel(_sdn_models.PyDeltaModelFixed):
+    """Lava's fixed-point Delta model, bound to :class:`Delta`."""
+
+    implements_process = None
+
+
+@implements(proc=SigmaDelta, protocol=LoihiProtocol)
+class PyNetxSigmaDeltaModel(_sdn_models.PySigmaDeltaModelFixed):
+    """Lava's fixed-point SigmaDelta model, bound to :class:`SigmaDelta`."""
+
+    implements_process = None
+
+
+@implements(proc=Sigma, protocol=LoihiProtocol)
+class PyNetxSigmaModel(_sdn_models.PySigmaModelFixed):
+    """Lava's fixed-point Sigma model, bound to :class:`Sigma`."""
+
+    implements_process = None
+
+
+# --------------------------------------------------------------------------- ALIF
+class ALIF(AbstractProcess):
+    """Adaptive-threshold LIF neuron (slayer ``ALIF``) in Loihi fixed point.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Neuron shape (Lava order).
+    du, dv : int
+        Current and voltage decays as Lava's LIF (``du = iDecay - 1``, ``dv = vDecay``).
+    vth : int
+        Threshold mantissa (compared as ``vth << 6``).
+    vth_step : int
+        Threshold increase per spike, mantissa (``<< 6``).
+    th_decay, ref_decay : int
+        Decays (out of 4096) of the threshold excess and of the refractory state.
+    bias_mant : int or np.ndarray
+        Bias mantissa; enters ``v`` as ``bias_mant << bias_exp`` every step.
+    bias_exp : int
+        Bias exponent.
+    reset_interval : int, optional
+        Zero ``u, v, r`` and restore ``θ`` at the start of step ``t`` when
+        ``t % reset_interval == reset_offset % reset_interval``.
+    reset_offset : int
+        Phase of the reset.
+    """
+
+    def __init__(self, *, shape: tuple[int, ...], du: int = 0, dv: int = 0, vth: int = 10,
+                 vth_step: int = 0, th_decay: int = 0, ref_decay: int = 0,
+                 bias_mant: ty.Any = 0, bias_exp: int = 0, reset_interval: int | None = None,
+                 reset_offset: int = 0, name: str | None = None) -> None:
+        super().__init__(shape=shape, reset_interval=reset_interval,
+                         reset_offset=reset_offset, name=name)
+        self.a_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.u = Var(shape=shape, init=0)
+        self.v = Var(shape=shape, init=0)
+        self.th = Var(shape=shape, init=int(vth) << 6)
+        self.ref = Var(shape=shape, init=0)
+        self.du = Var(shape=(1,), init=int(du))
+        self.dv = Var(shape=(1,), init=int(dv))
+        self.vth = Var(shape=(1,), init=int(vth))
+        self.vth_step = Var(shape=(1,), init=int(vth_step))
+        self.th_decay = Var(shape=(1,), init=int(th_decay))
+        self.ref_decay = Var(shape=(1,), init=int(ref_decay))
+        self.bias_mant = Var(shape=shape, init=np.broadcast_to(np.asarray(bias_mant), shape))
+        self.bias_exp = Var(shape=(1,), init=int(bias_exp))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Neuron shape."""
+        return self.proc_params["shape"]
+
+
+def _due(model: PyLoihiProcessModel) -> bool:
+    interval = model.proc_params.get("reset_interval")
+    if not interval:
+        return False
+    return model.time_step % interval == model.proc_params.get("reset_offset", 0) % interval
+
+
+@implements(proc=ALIF, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyALIFModelFixed(PyLoihiProcessModel):
+    """Fixed-point ALIF model (equations in the module docstring)."""
+
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
+    u: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    v: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    th: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=32)
+    ref: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=32)
+    du: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    dv: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    vth: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    vth_step: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    th_decay: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    ref_decay: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    bias_mant: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=13)
+    bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=3)
+
+    def run_spk(self) -> None:  # noqa: D102
+        a = self.a_in.recv().astype(np.int64)
+        th0 = int(self.vth[0]) << 6
+        if _due(self):
+            self.u[:] = 0
+            self.v[:] = 0
+            self.ref[:] = 0
+            self.th[:] = th0
+        e = int(self.bias_exp[0])
+        bias = self.bias_mant.astype(np.int64) << e if e >= 0 else self.bias_mant >> -e
+        u = _wrap24(_decay(self.u, int(self.du[0]) + 1) + (a << 6))
+        v = np.clip(_decay(self.v, int(self.dv[0])) + u + bias, -_LIMIT, _LIMIT)
+        ref = _decay(self.ref, int(self.ref_decay[0]))
+        th = _decay(self.th - th0, int(self.th_decay[0])) + th0
+        s = v >= th + ref
+        self.u[:] = u
+        self.v[:] = v
+        self.ref[:] = ref + 2 * th * s
+        self.th[:] = th + (int(self.vth_step[0]) << 6) * s
+        self.s_out.send(s.astype(np.int32))
+
+
+# --------------------------------------------------------------------------- resonators
+class _Resonator(AbstractProcess):
+    def __init__(self, *, shape: tuple[int, ...], sin_decay: int, cos_decay: int, vth: ty.Any,
+                 state_exp: int = 6, decay_bits: int = 12, name: str | None = None,
+                 **params: ty.Any) -> None:
+        super().__init__(shape=shape, name=name, **params)
+        self.a_real_in = InPort(shape=shape)
+        self.a_imag_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.real = Var(shape=shape, init=0)
+        self.imag = Var(shape=shape, init=0)
+        self.sin_decay = Var(shape=(1,), init=int(sin_decay))
+        self.cos_decay = Var(shape=(1,), init=int(cos_decay))
+        self.state_exp = Var(shape=(1,), init=int(state_exp))
+        self.decay_bits = Var(shape=(1,), init=int(decay_bits))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Neuron shape."""
+        return self.proc_params["shape"]
+
+
+class RF(_Resonator):
+    """Resonate-and-fire neuron (phase threshold) with integer decays.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Neuron shape (Lava order).
+    sin_decay, cos_decay : int
+        ``(1 - alpha) sin(2π/period)`` and the cosine, in units of ``2^-decay_bits``: the file's
+        ``sinDecay``/``cosDecay`` used as they are.
+    vth : float
+        Threshold; the effective threshold is ``int(vth * 2**state_exp)``.
+    state_exp : int
+        Input and threshold scaling exponent (6 in netx).
+    decay_bits : int
+        Decay precision (12).
+    """
+
+    def __init__(self, *, shape: tuple[int, ...], sin_decay: int, cos_decay: int, vth: ty.Any,
+                 state_exp: int = 6, decay_bits: int = 12, name: str | None = None) -> None:
+        super().__init__(shape=shape, sin_decay=sin_decay, cos_decay=cos_decay, vth=vth,
+                         state_exp=state_exp, decay_bits=decay_bits, name=name)
+        self.vth = Var(shape=(1,), init=int(vth * (1 << int(state_exp))))
+
+
+class RF_IZ(RF):  # noqa: N801 - Lava's name
+    """Resonate-and-fire Izhikevich neuron (threshold on the imaginary part, with reset).
+    Parameters as :class:`RF`."""
+
+
+class ADRF(_Resonator):
+    """Adaptive resonate-and-fire neuron (slayer ``ADRF_PHASE`` / ``ADRF_IZHIKEVICH``).
+
+    Parameters
+    ----------
+    shape, sin_decay, cos_decay, state_exp, decay_bits
+        As :class:`RF`.
+    vth : int
+        Threshold mantissa (``θ0 = vth << state_exp``).
+    vth_step : int
+        Threshold increase per spike (``<< state_exp``).
+    th_decay, ref_decay : int
+        Decays (out of 4096) of the threshold excess and the refractory state.
+    izhikevich : bool
+        Izhikevich variant (spike on the imaginary part) instead of the phase variant.
+    """
+
+    def __init__(self, *, shape: tuple[int, ...], sin_decay: int, cos_decay: int, vth: int,
+                 vth_step: int = 0, th_decay: int = 0, ref_decay: int = 0,
+                 state_exp: int = 6, decay_bits: int = 12, izhikevich: bool = False,
+                 name: str | None = None) -> None:
+        super().__init__(shape=shape, sin_decay=sin_decay, cos_decay=cos_decay, vth=vth,
+                         state_exp=state_exp, decay_bits=decay_bits, name=name,
+                         izhikevich=bool(izhikevich))
+        th0 = int(vth) << int(state_exp)
+        self.vth = Var(shape=(1,), init=th0)
+        self.vth_step = Var(shape=(1,), init=int(vth_step) << int(state_exp))
+        self.th_decay = Var(shape=(1,), init=int(th_decay))
+        self.ref_decay = Var(shape=(1,), init=int(ref_decay))
+        self.th = Var(shape=shape, init=th0)
+        self.ref = Var(shape=shape, init=0)
+
+
+class _PyResonatorModel(PyLoihiProcessModel):
+    a_real_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    a_imag_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
+    real: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    imag: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    sin_decay: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=13)
+    cos_decay: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=13)
+    state_exp: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=3)
+    decay_bits: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=4)
+    vth: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+
+    def _resonate(self) -> tuple[np.ndarray, np.ndarray]:
+        e = int(self.state_exp[0])
+        k = int(self.decay_bits[0])
+        re_in = self.a_real_in.recv().astype(np.int64) << e
+        im_in = self.a_imag_in.recv().astype(np.int64) << e
+        c, s = int(self.cos_decay[0]), int(self.sin_decay[0])
+        re, im = self.real.astype(np.int64), self.imag.astype(np.int64)
+        new_re = _rtz(c * re, k) - _rtz(s * im, k) + re_in
+        new_im = _rtz(s * re, k) + _rtz(c * im, k) + im_in
+        return np.clip(new_re, -_LIMIT, _LIMIT), np.clip(new_im, -_LIMIT, _LIMIT)
+
+
+@implements(proc=RF, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyRFModelFixed(_PyResonatorModel):
+    """Fixed-point RF (phase) model."""
+
+    def run_spk(self) -> None:  # noqa: D102
+        re, im = self._resonate()
+        th = int(self.vth[0])
+        s = (re >= th) & (im >= 0) & (self.imag < 0)
+        self.real[:] = re
+        self.imag[:] = im
+        self.s_out.send(s.astype(np.int32))
+
+
+@implements(proc=RF_IZ, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyRFIZModelFixed(_PyResonatorModel):
+    """Fixed-point RF Izhikevich model."""
+
+    def run_spk(self) -> None:  # noqa: D102
+        re, im = self._resonate()
+        th = int(self.vth[0])
+        s = im >= th
+        self.real[:] = np.where(s, 0, re)
+        self.imag[:] = np.where(s, th - 1, im)
+        self.s_out.send(s.astype(np.int32))
+
+
+@implements(proc=ADRF, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyADRFModelFixed(_PyResonatorModel):
+    """Fixed-point adaptive RF model (phase or Izhikevich variant)."""
+
+    vth_step: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    th_decay: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    ref_decay: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    th: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=32)
+    ref: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=32)
+
+    def run_spk(self) -> None:  # noqa: D102
+        re, im = self._resonate()
+        th0 = int(self.vth[0])
+        ref = _decay(self.ref, int(self.ref_decay[0]))
+        th = _decay(self.th - th0, int(self.th_decay[0])) + th0
+        if self.proc_params.get("izhikevich", False):
+            s = im >= th + ref
+        else:
+            s = (re >= th + ref) & (im >= 0) & (self.imag < 0)
+        self.real[:] = re
+        self.imag[:] = im
+        self.ref[:] = ref + 2 * th * s
+        self.th[:] = th + int(self.vth_step[0]) * s
+        self.s_out.send(s.astype(np.int32))
