@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from .._fallback._spike import RealSpike
+from ._functions import RealSpike
 
 __all__ = ["Spike"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from .._fallback._spike import ComplexSpike
+from ._functions import ComplexSpike
 
 __all__ = ["Spike"]
 

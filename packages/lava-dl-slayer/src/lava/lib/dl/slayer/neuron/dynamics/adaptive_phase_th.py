@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ..._fallback import _dynamics as _impl
+from . import _reference as _impl
 from ._common import check_input, flat, per_neuron
 from .adaptive_threshold import persistent_ref_state, persistent_th_state
 

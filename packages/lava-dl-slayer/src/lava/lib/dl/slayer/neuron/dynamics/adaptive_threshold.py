@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from ..._fallback import _dynamics as _impl
+from . import _reference as _impl
 from ._common import check_input, flat, per_neuron
 
 __all__ = ["dynamics", "persistent_ref_state", "persistent_th_state"]
