@@ -1,0 +1,447 @@
+r"""Compiled CPU backend: numba kernels parallel over neurons (private).
+
+Every primitive of :mod:`._interface` is implemented as a numba ``@njit(parallel=True)`` kernel
+whose outer loop runs over the ``M`` independent neurons with ``prange`` (one OS thread per core,
+``NUMBA_NUM_THREADS``) and whose inner loop runs sequentially over the ``T`` time steps of that
+neuron. Rows of the ``(M, T)`` traces are contiguous, so each thread streams through memory.
+
+Bit exactness with the reference
+--------------------------------
+The fixed-point helpers of the interface are written out as scalar code:
+
+* ``fix(a) = trunc(a * S)``: the product is taken between two scalars of the traces' dtype (the
+  scale is passed in as a value of that dtype), so it is rounded exactly like the reference's
+  tensor product, and the float-to-int64 conversion truncates toward zero (LLVM ``fptosi``).
+* ``flt(A) = float(A) / S``: the int64 is first stored into the output array (a conversion to
+  the traces' dtype, rounded to nearest) and then divided in that dtype.
+* ``rtz(a) = sign(a) (|a| >> 12)`` on int64; ``leak(A, d) = rtz(A (4096 - d))``.
+
+Backward recurrences use the reference's operation order with separately rounded products and
+sums (numba does not contract to fused multiply-adds unless ``fastmath`` is set, which it is
+not), so they too equal the reference bit for bit.
+
+Kernels are compiled on first use for each dtype (float32, float64) and cached on disk
+(``cache=True``), so only the first process pays the compile time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+try:  # the real import error is reported by is_available()
+    import numba
+    from numba import njit, prange
+
+    _IMPORT_ERROR = ""
+except Exception as exc:  # pragma: no cover - exercised only without numba
+    numba = None
+    _IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
+
+    def njit(*args, **kwargs):  # noqa: D103 - placeholder decorator
+        def wrap(fn):
+            return fn
+
+        return wrap
+
+    prange = range
+
+__all__ = [
+    "NAME",
+    "is_available",
+    "supports_device",
+    "leaky_integrator_fwd",
+    "leaky_integrator_bwd",
+    "resonator_fwd",
+    "resonator_bwd",
+    "adaptive_threshold_fwd",
+    "adaptive_phase_th_fwd",
+    "adaptive_resonator_fwd",
+    "delta_encoder_fwd",
+]
+
+NAME = "numba"
+
+_P_SCALE = 4096
+_P_BITS = 12
+_FLOATS = (torch.float32, torch.float64)
+
+
+def is_available() -> tuple[bool, str]:
+    """Usable when numba imports.
+
+    Returns
+    -------
+    tuple of (bool, str)
+        ``(True, "")``, or ``(False, reason)`` with numba's real import error and the fix.
+    """
+    if numba is None:
+        return False, (
+            f"numba failed to import ({_IMPORT_ERROR}); install numba>=0.59 "
+            "(a dependency of lava-dl-core) or select the 'reference' backend"
+        )
+    return True, ""
+
+
+def supports_device(device: torch.device) -> bool:
+    """The numba backend processes CPU tensors only."""
+    return torch.device(device).type == "cpu"
+
+
+# ---------------------------------------------------------------------- argument handling
+def _traces(*xs: torch.Tensor) -> list[np.ndarray]:
+    """Validate ``(M, T)`` float traces of one dtype and return contiguous numpy views."""
+    first = xs[0]
+    if first.dtype not in _FLOATS:
+        raise TypeError(f"core primitives take float32 or float64 traces, got {first.dtype}")
+    out = []
+    for x in xs:
+        if x.dim() != 2 or x.dtype != first.dtype or x.shape != first.shape:
+            raise ValueError(
+                "core primitives take (M, T) traces of one dtype and shape, got "
+                f"{tuple(x.shape)} {x.dtype} vs {tuple(first.shape)} {first.dtype}"
+            )
+        if x.device.type != "cpu":
+            raise ValueError(
+                f"the numba backend processes CPU tensors only, got a tensor on {x.device}; "
+                "use backend='cupy' or 'reference' for other devices"
+            )
+        out.append(x.detach().contiguous().numpy())
+    return out
+
+
+def _per_neuron(p: torch.Tensor, m: int, dtype: torch.dtype, what: str) -> np.ndarray:
+    """Validate a ``(M,)`` per-neuron tensor of ``dtype`` and return a contiguous numpy view."""
+    if p.dim() != 1 or p.shape[0] != m:
+        raise ValueError(f"{what} must have shape ({m},) (one value per neuron), got "
+                         f"{tuple(p.shape)}")
+    if p.dtype != dtype:
+        raise TypeError(f"{what} must have dtype {dtype}, got {p.dtype}")
+    if p.device.type != "cpu":
+        raise ValueError(f"{what} is on {p.device}; the numba backend needs CPU tensors")
+    return p.detach().contiguous().numpy()
+
+
+def _ints(m: int, **params: torch.Tensor) -> list[np.ndarray]:
+    return [_per_neuron(p, m, torch.int64, name) for name, p in params.items()]
+
+
+def _scale(s_scale: int, dtype: np.dtype):
+    s = int(s_scale)
+    if s <= 0:
+        raise ValueError(f"s_scale must be a positive integer, got {s_scale!r}")
+    return dtype.type(s)
+
+
+def _empty(like: np.ndarray, n: int = 1) -> list[torch.Tensor]:
+    return [torch.from_numpy(np.empty_like(like)) for _ in range(n)]
+
+
+# ---------------------------------------------------------------------- scalar helpers
+@njit(inline="always", cache=True)
+def _rtz(a):
+    if a < 0:
+        return -((-a) >> _P_BITS)
+    return a >> _P_BITS
+
+
+@njit(inline="always", cache=True)
+def _leak(a, d):
+    return _rtz(a * (_P_SCALE - d))
+
+
+# ---------------------------------------------------------------------- leaky integrator
+@njit(parallel=True, cache=True)
+def _li_fwd(x, decay, state, threshold, has_th, s, y):
+    m_count, t_count = x.shape
+    for m in prange(m_count):
+        acc = state[m]
+        d = decay[m]
+        th = threshold[m] if has_th else 0
+        for t in range(t_count):
+            acc = _leak(acc, d) + np.int64(x[m, t] * s)
+            y[m, t] = acc
+            y[m, t] = y[m, t] / s
+            if has_th and acc >= th:
+                acc = 0
+
+
+def leaky_integrator_fwd(x, decay, state, threshold, *, s_scale):
+    """See :meth:`._interface.CoreBackend.leaky_integrator_fwd`."""
+    (xn,) = _traces(x)
+    m = xn.shape[0]
+    dn, sn = _ints(m, decay=decay, state=state)
+    has_th = threshold is not None
+    thn = _ints(m, threshold=threshold)[0] if has_th else dn
+    (y,) = _empty(xn)
+    _li_fwd(xn, dn, sn, thn, has_th, _scale(s_scale, xn.dtype), y.numpy())
+    return y
+
+
+@njit(parallel=True, cache=True)
+def _li_bwd(grad_y, gain, keep, has_keep, zero, grad_x):
+    m_count, t_count = grad_y.shape
+    for m in prange(m_count):
+        acc = zero
+        gm = gain[m]
+        for t in range(t_count - 1, -1, -1):
+            g = gm * keep[m, t] if has_keep else gm
+            acc = grad_y[m, t] + g * acc
+            grad_x[m, t] = acc
+
+
+def leaky_integrator_bwd(grad_y, gain, keep):
+    """See :meth:`._interface.CoreBackend.leaky_integrator_bwd`."""
+    has_keep = keep is not None
+    gy, kp = _traces(grad_y, keep) if has_keep else (_traces(grad_y)[0], None)
+    gn = _per_neuron(gain, gy.shape[0], grad_y.dtype, "gain")
+    if kp is None:
+        kp = gy  # never read
+    (gx,) = _empty(gy)
+    _li_bwd(gy, gn, kp, has_keep, gy.dtype.type(0), gx.numpy())
+    return gx
+
+
+# ---------------------------------------------------------------------- resonator
+@njit(parallel=True, cache=True)
+def _res_fwd(x_re, x_im, sin_d, cos_d, re_state, im_state, threshold, has_th, s, re, im):
+    m_count, t_count = x_re.shape
+    for m in prange(m_count):
+        r = re_state[m]
+        i = im_state[m]
+        sd = sin_d[m]
+        cd = cos_d[m]
+        th = threshold[m] if has_th else 0
+        for t in range(t_count):
+            r_new = _rtz(cd * r) - _rtz(sd * i) + np.int64(x_re[m, t] * s)
+            i_new = _rtz(sd * r) + _rtz(cd * i) + np.int64(x_im[m, t] * s)
+            r = r_new
+            i = i_new
+            re[m, t] = r
+            re[m, t] = re[m, t] / s
+            im[m, t] = i
+            im[m, t] = im[m, t] / s
+            if has_th and i >= th:
+                r = 0
+                i = th - 1
+
+
+def resonator_fwd(x_re, x_im, sin_decay, cos_decay, re_state, im_state, threshold, *, s_scale):
+    """See :meth:`._interface.CoreBackend.resonator_fwd`."""
+    xr, xi = _traces(x_re, x_im)
+    m = xr.shape[0]
+    sd, cd, rs, is_ = _ints(
+        m, sin_decay=sin_decay, cos_decay=cos_decay, re_state=re_state, im_state=im_state
+    )
+    has_th = threshold is not None
+    thn = _ints(m, threshold=threshold)[0] if has_th else sd
+    re, im = _empty(xr, 2)
+    _res_fwd(xr, xi, sd, cd, rs, is_, thn, has_th, _scale(s_scale, xr.dtype), re.numpy(),
+             im.numpy())
+    return re, im
+
+
+@njit(parallel=True, cache=True)
+def _res_bwd(grad_re, grad_im, sin_g, cos_g, keep, has_keep, zero, gx_re, gx_im):
+    m_count, t_count = grad_re.shape
+    for m in prange(m_count):
+        a_re = zero
+        a_im = zero
+        sg = sin_g[m]
+        cg = cos_g[m]
+        for t in range(t_count - 1, -1, -1):
+            c_re = cg * a_re + sg * a_im
+            c_im = cg * a_im - sg * a_re
+            if has_keep:
+                c_re = keep[m, t] * c_re
+                c_im = keep[m, t] * c_im
+            a_re = grad_re[m, t] + c_re
+            a_im = grad_im[m, t] + c_im
+            gx_re[m, t] = a_re
+            gx_im[m, t] = a_im
+
+
+def resonator_bwd(grad_re, grad_im, sin_gain, cos_gain, keep):
+    """See :meth:`._interface.CoreBackend.resonator_bwd`."""
+    has_keep = keep is not None
+    if has_keep:
+        gr, gi, kp = _traces(grad_re, grad_im, keep)
+    else:
+        gr, gi = _traces(grad_re, grad_im)
+        kp = gr  # never read
+    m = gr.shape[0]
+    sg = _per_neuron(sin_gain, m, grad_re.dtype, "sin_gain")
+    cg = _per_neuron(cos_gain, m, grad_re.dtype, "cos_gain")
+    gx_re, gx_im = _empty(gr, 2)
+    _res_bwd(gr, gi, sg, cg, kp, has_keep, gr.dtype.type(0), gx_re.numpy(), gx_im.numpy())
+    return gx_re, gx_im
+
+
+# ---------------------------------------------------------------------- adaptive threshold
+@njit(parallel=True, cache=True)
+def _ath_fwd(v, ref_decay, th_decay, th0, th_step, ref_state, th_state, s, th, ref):
+    m_count, t_count = v.shape
+    for m in prange(m_count):
+        rf = ref_state[m]
+        tv = th_state[m]
+        rd = ref_decay[m]
+        td = th_decay[m]
+        t0 = th0[m]
+        st = th_step[m]
+        for t in range(t_count):
+            rf = _leak(rf, rd)
+            tv = _leak(tv - t0, td) + t0
+            fire = np.int64(v[m, t] * s) >= tv + rf
+            th[m, t] = tv
+            th[m, t] = th[m, t] / s
+            ref[m, t] = rf
+            ref[m, t] = ref[m, t] / s
+            if fire:
+                rf = rf + 2 * tv
+                tv = tv + st
+
+
+def adaptive_threshold_fwd(v, ref_decay, th_decay, th0, th_step, ref_state, th_state, *, s_scale):
+    """See :meth:`._interface.CoreBackend.adaptive_threshold_fwd`."""
+    (vn,) = _traces(v)
+    m = vn.shape[0]
+    ints = _ints(m, ref_decay=ref_decay, th_decay=th_decay, th0=th0, th_step=th_step,
+                 ref_state=ref_state, th_state=th_state)
+    th, ref = _empty(vn, 2)
+    _ath_fwd(vn, *ints, _scale(s_scale, vn.dtype), th.numpy(), ref.numpy())
+    return th, ref
+
+
+@njit(parallel=True, cache=True)
+def _aph_fwd(re, im, im_state, ref_decay, th_decay, th0, th_step, ref_state, th_state, s, th,
+             ref):
+    m_count, t_count = re.shape
+    for m in prange(m_count):
+        rf = ref_state[m]
+        tv = th_state[m]
+        i_prev = im_state[m]
+        rd = ref_decay[m]
+        td = th_decay[m]
+        t0 = th0[m]
+        st = th_step[m]
+        for t in range(t_count):
+            rf = _leak(rf, rd)
+            tv = _leak(tv - t0, td) + t0
+            i = np.int64(im[m, t] * s)
+            fire = (np.int64(re[m, t] * s) >= tv + rf) and (i_prev < 0) and (i >= 0)
+            th[m, t] = tv
+            th[m, t] = th[m, t] / s
+            ref[m, t] = rf
+            ref[m, t] = ref[m, t] / s
+            if fire:
+                rf = rf + 2 * tv
+                tv = tv + st
+            i_prev = i
+
+
+def adaptive_phase_th_fwd(
+    re, im, im_state, ref_decay, th_decay, th0, th_step, ref_state, th_state, *, s_scale
+):
+    """See :meth:`._interface.CoreBackend.adaptive_phase_th_fwd`."""
+    ren, imn = _traces(re, im)
+    m = ren.shape[0]
+    ints = _ints(m, im_state=im_state, ref_decay=ref_decay, th_decay=th_decay, th0=th0,
+                 th_step=th_step, ref_state=ref_state, th_state=th_state)
+    th, ref = _empty(ren, 2)
+    _aph_fwd(ren, imn, *ints, _scale(s_scale, ren.dtype), th.numpy(), ref.numpy())
+    return th, ref
+
+
+@njit(parallel=True, cache=True)
+def _ares_fwd(x_re, x_im, sin_d, cos_d, ref_decay, th_decay, th0, th_step, re_state, im_state,
+              ref_state, th_state, s, re, im, th, ref):
+    m_count, t_count = x_re.shape
+    for m in prange(m_count):
+        r = re_state[m]
+        i = im_state[m]
+        rf = ref_state[m]
+        tv = th_state[m]
+        sd = sin_d[m]
+        cd = cos_d[m]
+        rd = ref_decay[m]
+        td = th_decay[m]
+        t0 = th0[m]
+        st = th_step[m]
+        for t in range(t_count):
+            r_new = _rtz(cd * r) - _rtz(sd * i) + np.int64(x_re[m, t] * s)
+            i_new = _rtz(sd * r) + _rtz(cd * i) + np.int64(x_im[m, t] * s)
+            r = r_new
+            i = i_new
+            rf = _leak(rf, rd)
+            tv = _leak(tv - t0, td) + t0
+            fire = i >= tv + rf
+            re[m, t] = r
+            re[m, t] = re[m, t] / s
+            im[m, t] = i
+            im[m, t] = im[m, t] / s
+            th[m, t] = tv
+            th[m, t] = th[m, t] / s
+            ref[m, t] = rf
+            ref[m, t] = ref[m, t] / s
+            if fire:
+                rf = rf + 2 * tv
+                tv = tv + st
+
+
+def adaptive_resonator_fwd(
+    x_re,
+    x_im,
+    sin_decay,
+    cos_decay,
+    ref_decay,
+    th_decay,
+    th0,
+    th_step,
+    re_state,
+    im_state,
+    ref_state,
+    th_state,
+    *,
+    s_scale,
+):
+    """See :meth:`._interface.CoreBackend.adaptive_resonator_fwd`."""
+    xr, xi = _traces(x_re, x_im)
+    m = xr.shape[0]
+    ints = _ints(m, sin_decay=sin_decay, cos_decay=cos_decay, ref_decay=ref_decay,
+                 th_decay=th_decay, th0=th0, th_step=th_step, re_state=re_state,
+                 im_state=im_state, ref_state=ref_state, th_state=th_state)
+    re, im, th, ref = _empty(xr, 4)
+    _ares_fwd(xr, xi, *ints, _scale(s_scale, xr.dtype), re.numpy(), im.numpy(), th.numpy(),
+              ref.numpy())
+    return re, im, th, ref
+
+
+# ---------------------------------------------------------------------- delta encoder
+@njit(parallel=True, cache=True)
+def _delta_fwd(x, threshold, prev, residual, zero, delta):
+    m_count, t_count = x.shape
+    for m in prange(m_count):
+        p = prev[m]
+        r = residual[m]
+        th = threshold[m]
+        for t in range(t_count):
+            xv = x[m, t]
+            d = (xv - p) + r
+            delta[m, t] = d
+            if abs(d) >= th:
+                r = zero
+            else:
+                r = d
+            p = xv
+
+
+def delta_encoder_fwd(x, threshold, prev, residual):
+    """See :meth:`._interface.CoreBackend.delta_encoder_fwd`."""
+    (xn,) = _traces(x)
+    m = xn.shape[0]
+    thn = _per_neuron(threshold, m, x.dtype, "threshold")
+    pn = _per_neuron(prev, m, x.dtype, "prev")
+    rn = _per_neuron(residual, m, x.dtype, "residual")
+    (delta,) = _empty(xn)
+    _delta_fwd(xn, thn, pn, rn, xn.dtype.type(0), delta.numpy())
+    return delta
