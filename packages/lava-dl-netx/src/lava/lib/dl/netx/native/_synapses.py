@@ -9,7 +9,7 @@ Models are looked up through :data:`SYNAPSE_MODELS` (keyed by ``plan.kind``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -74,12 +74,6 @@ class DelayLine:
         assert self.buf is not None
         self.buf[(self.pos + d) % self.length] += x
 
-    def add_masked(self, x: np.ndarray, d: int, mask: np.ndarray) -> None:
-        """Add the entries of ``x`` selected by ``mask`` (over the trailing axes) with delay d."""
-        assert self.buf is not None
-        slot = self.buf[(self.pos + d) % self.length]
-        slot += np.where(mask, x, 0)
-
     @property
     def pending(self) -> np.ndarray:
         """Everything in flight, in delivery order (``(length, ..., B, *shape)``)."""
@@ -87,8 +81,19 @@ class DelayLine:
         return np.roll(self.buf, -self.pos, axis=0)
 
 
+Contribution = tuple[int, "np.ndarray | None", np.ndarray, "int | None"]
+
+
 class SynapseModel:
-    """Base class: ``compute(s) -> contribution`` plus the delay structure."""
+    """Base class of native synapses.
+
+    A subclass implements :meth:`contributions`: for a presynaptic message ``s`` of shape
+    ``(N, *in_shape)`` it yields ``(delay, mask, x, part)`` tuples: the current ``x``
+    (``(N, *out_shape)``) is delivered ``1 + delay`` steps later to the postsynaptic entries
+    selected by ``mask`` (None = all), into the real (0) or imaginary (1) ``part`` of a complex
+    current (None for real currents). :meth:`push` feeds one step, :meth:`run_sequence` a whole
+    sequence at once (same result).
+    """
 
     lead: tuple[int, ...] = ()
 
@@ -114,9 +119,50 @@ class SynapseModel:
         """The current due at this step."""
         return self.line.pop()
 
-    def push(self, s: np.ndarray) -> None:  # pragma: no cover - abstract
-        """Feed the presynaptic message of this step."""
+    def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # pragma: no cover
+        """Currents caused by the message ``s`` (see the class docstring)."""
         raise NotImplementedError
+
+    def push(self, s: np.ndarray) -> None:
+        """Feed the presynaptic message of this step, ``(B, *in_shape)``."""
+        line = self.line
+        assert line.buf is not None
+        for d, mask, x, part in self.contributions(s):
+            slot = line.buf[(line.pos + d) % line.length]
+            if part is not None:
+                slot = slot[part]
+            slot += x if mask is None else np.where(mask, x, 0)
+
+    def run_sequence(self, s: np.ndarray) -> np.ndarray:
+        """Feed ``T`` steps at once and return the ``T`` currents popped meanwhile.
+
+        Parameters
+        ----------
+        s : np.ndarray
+            ``(T, B, *in_shape)`` presynaptic messages.
+
+        Returns
+        -------
+        np.ndarray
+            ``(T, *lead, B, *out_shape)``: what :meth:`pop` would have returned at each step
+            when :meth:`pop` and :meth:`push` alternate. The buffers end in the same state.
+        """
+        line = self.line
+        assert line.buf is not None
+        n_t, batch = s.shape[0], s.shape[1]
+        length = line.length
+        y = np.zeros((n_t + length, *line.buf.shape[1:]), dtype=np.int64)
+        y[:length] = line.pending
+        flat = s.reshape(n_t * batch, *s.shape[2:])
+        for d, mask, x, part in self.contributions(flat):
+            x = x.reshape(n_t, batch, *self.out_shape)
+            tgt = y[1 + d:1 + d + n_t]
+            if part is not None:
+                tgt = tgt[:, part]
+            tgt += x if mask is None else np.where(mask, x, 0)
+        line.buf = np.ascontiguousarray(y[n_t:n_t + length])
+        line.pos = 0
+        return y[:n_t]
 
 
 SYNAPSE_MODELS: dict[str, type[SynapseModel]] = {}
@@ -163,33 +209,21 @@ class DenseModel(SynapseModel):
                 (int(d), self.delays.row_delays == d) for d in np.unique(self.delays.row_delays)
             ]
 
-    def _emit(self, s: np.ndarray, delays: _DenseDelays, lead_index: Any = None) -> None:
-        line = self.line
+    def _dense(self, s: np.ndarray, delays: _DenseDelays,
+               part: int | None = None) -> Iterator[Contribution]:
         if delays.per_delay:
             for d, w in delays.per_delay:
-                x = shift(matmul_exact(s, w), self.exp)
-                self._add(x, d, None, lead_index)
+                yield d, None, shift(matmul_exact(s, w), self.exp), part
             return
         x = shift(matmul_exact(s, delays.full), self.exp)
         if delays.row_delays is None:
-            self._add(x, 0, None, lead_index)
+            yield 0, None, x, part
         else:
             for d, mask in self.row_masks:
-                self._add(x, d, mask, lead_index)
-        del line
+                yield d, mask, x, part
 
-    def _add(self, x: np.ndarray, d: int, mask: np.ndarray | None, lead_index: Any) -> None:
-        assert self.line.buf is not None
-        slot = self.line.buf[(self.line.pos + d) % self.line.length]
-        if lead_index is not None:
-            slot = slot[lead_index]
-        if mask is None:
-            slot += x
-        else:
-            slot += np.where(mask, x, 0)
-
-    def push(self, s: np.ndarray) -> None:  # noqa: D102
-        self._emit(s, self.delays)
+    def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
+        yield from self._dense(s, self.delays)
 
 
 @register_synapse_model("dense_rec")
@@ -230,9 +264,9 @@ class ComplexDenseModel(DenseModel):
         if rd is not None:
             self.row_masks = [(int(d), rd == d) for d in np.unique(rd)]
 
-    def push(self, s: np.ndarray) -> None:  # noqa: D102
+    def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         for i, part in enumerate(self.parts):
-            self._emit(s, part, i)
+            yield from self._dense(s, part, i)
 
 
 class _ConvBase(SynapseModel):
@@ -251,15 +285,13 @@ class _ConvBase(SynapseModel):
                 (int(v), (d == v)[:, None, None]) for v in np.unique(d)
             ]
 
-    def _deliver(self, x: np.ndarray, lead_index: Any = None) -> None:
-        assert self.line.buf is not None
+    def _deliver(self, x: np.ndarray, part: int | None) -> Iterator[Contribution]:
         x = wrap_signed(x, 24)
-        masks = [(0, None)] if self.delay is None else self.chan_masks
-        for d, mask in masks:
-            slot = self.line.buf[(self.line.pos + d) % self.line.length]
-            if lead_index is not None:
-                slot = slot[lead_index]
-            slot += x if mask is None else np.where(mask, x, 0)
+        if self.delay is None:
+            yield 0, None, x, part
+        else:
+            for d, mask in self.chan_masks:
+                yield d, mask, x, part
 
 
 @register_synapse_model("conv")
@@ -272,11 +304,11 @@ class ConvModel(_ConvBase):
         if plan.weight_imag is not None:
             self.kernels.append(ConvKernel(plan.weight_imag, plan.groups))
 
-    def push(self, s: np.ndarray) -> None:  # noqa: D102
+    def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         p = self.plan
         for i, k in enumerate(self.kernels):
             x = conv2d(s, k, p.stride, p.padding, p.dilation)
-            self._deliver(x, i if len(self.kernels) > 1 else None)
+            yield from self._deliver(x, i if len(self.kernels) > 1 else None)
 
 
 @register_synapse_model("convT")
@@ -291,8 +323,8 @@ class ConvTransposeModel(_ConvBase):
                 ConvKernel(transpose_kernel(plan.weight_imag, plan.groups), plan.groups)
             )
 
-    def push(self, s: np.ndarray) -> None:  # noqa: D102
+    def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         p = self.plan
         for i, k in enumerate(self.kernels):
             x = conv_transpose2d(s, k, p.stride, p.padding, p.dilation)
-            self._deliver(x, i if len(self.kernels) > 1 else None)
+            yield from self._deliver(x, i if len(self.kernels) > 1 else None)
