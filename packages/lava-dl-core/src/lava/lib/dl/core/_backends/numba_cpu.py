@@ -113,8 +113,9 @@ def _traces(*xs: torch.Tensor) -> list[np.ndarray]:
 def _per_neuron(p: torch.Tensor, m: int, dtype: torch.dtype, what: str) -> np.ndarray:
     """Validate a ``(M,)`` per-neuron tensor of ``dtype`` and return a contiguous numpy view."""
     if p.dim() != 1 or p.shape[0] != m:
-        raise ValueError(f"{what} must have shape ({m},) (one value per neuron), got "
-                         f"{tuple(p.shape)}")
+        raise ValueError(
+            f"{what} must have shape ({m},) (one value per neuron), got {tuple(p.shape)}"
+        )
     if p.dtype != dtype:
         raise TypeError(f"{what} must have dtype {dtype}, got {p.dtype}")
     if p.device.type != "cpu":
@@ -236,8 +237,9 @@ def resonator_fwd(x_re, x_im, sin_decay, cos_decay, re_state, im_state, threshol
     has_th = threshold is not None
     thn = _ints(m, threshold=threshold)[0] if has_th else sd
     re, im = _empty(xr, 2)
-    _res_fwd(xr, xi, sd, cd, rs, is_, thn, has_th, _scale(s_scale, xr.dtype), re.numpy(),
-             im.numpy())
+    _res_fwd(
+        xr, xi, sd, cd, rs, is_, thn, has_th, _scale(s_scale, xr.dtype), re.numpy(), im.numpy()
+    )
     return re, im
 
 
@@ -305,16 +307,22 @@ def adaptive_threshold_fwd(v, ref_decay, th_decay, th0, th_step, ref_state, th_s
     """See :meth:`._interface.CoreBackend.adaptive_threshold_fwd`."""
     (vn,) = _traces(v)
     m = vn.shape[0]
-    ints = _ints(m, ref_decay=ref_decay, th_decay=th_decay, th0=th0, th_step=th_step,
-                 ref_state=ref_state, th_state=th_state)
+    ints = _ints(
+        m,
+        ref_decay=ref_decay,
+        th_decay=th_decay,
+        th0=th0,
+        th_step=th_step,
+        ref_state=ref_state,
+        th_state=th_state,
+    )
     th, ref = _empty(vn, 2)
     _ath_fwd(vn, *ints, _scale(s_scale, vn.dtype), th.numpy(), ref.numpy())
     return th, ref
 
 
 @njit(parallel=True, cache=True)
-def _aph_fwd(re, im, im_state, ref_decay, th_decay, th0, th_step, ref_state, th_state, s, th,
-             ref):
+def _aph_fwd(re, im, im_state, ref_decay, th_decay, th0, th_step, ref_state, th_state, s, th, ref):
     m_count, t_count = re.shape
     for m in prange(m_count):
         rf = ref_state[m]
@@ -345,16 +353,41 @@ def adaptive_phase_th_fwd(
     """See :meth:`._interface.CoreBackend.adaptive_phase_th_fwd`."""
     ren, imn = _traces(re, im)
     m = ren.shape[0]
-    ints = _ints(m, im_state=im_state, ref_decay=ref_decay, th_decay=th_decay, th0=th0,
-                 th_step=th_step, ref_state=ref_state, th_state=th_state)
+    ints = _ints(
+        m,
+        im_state=im_state,
+        ref_decay=ref_decay,
+        th_decay=th_decay,
+        th0=th0,
+        th_step=th_step,
+        ref_state=ref_state,
+        th_state=th_state,
+    )
     th, ref = _empty(ren, 2)
     _aph_fwd(ren, imn, *ints, _scale(s_scale, ren.dtype), th.numpy(), ref.numpy())
     return th, ref
 
 
 @njit(parallel=True, cache=True)
-def _ares_fwd(x_re, x_im, sin_d, cos_d, ref_decay, th_decay, th0, th_step, re_state, im_state,
-              ref_state, th_state, s, re, im, th, ref):
+def _ares_fwd(
+    x_re,
+    x_im,
+    sin_d,
+    cos_d,
+    ref_decay,
+    th_decay,
+    th0,
+    th_step,
+    re_state,
+    im_state,
+    ref_state,
+    th_state,
+    s,
+    re,
+    im,
+    th,
+    ref,
+):
     m_count, t_count = x_re.shape
     for m in prange(m_count):
         r = re_state[m]
@@ -407,12 +440,23 @@ def adaptive_resonator_fwd(
     """See :meth:`._interface.CoreBackend.adaptive_resonator_fwd`."""
     xr, xi = _traces(x_re, x_im)
     m = xr.shape[0]
-    ints = _ints(m, sin_decay=sin_decay, cos_decay=cos_decay, ref_decay=ref_decay,
-                 th_decay=th_decay, th0=th0, th_step=th_step, re_state=re_state,
-                 im_state=im_state, ref_state=ref_state, th_state=th_state)
+    ints = _ints(
+        m,
+        sin_decay=sin_decay,
+        cos_decay=cos_decay,
+        ref_decay=ref_decay,
+        th_decay=th_decay,
+        th0=th0,
+        th_step=th_step,
+        re_state=re_state,
+        im_state=im_state,
+        ref_state=ref_state,
+        th_state=th_state,
+    )
     re, im, th, ref = _empty(xr, 4)
-    _ares_fwd(xr, xi, *ints, _scale(s_scale, xr.dtype), re.numpy(), im.numpy(), th.numpy(),
-              ref.numpy())
+    _ares_fwd(
+        xr, xi, *ints, _scale(s_scale, xr.dtype), re.numpy(), im.numpy(), th.numpy(), ref.numpy()
+    )
     return re, im, th, ref
 
 
