@@ -1,0 +1,142 @@
+r"""Axonal delays.
+
+:func:`delay` is a fixed shift by ``delay_val`` (time units, truncated to steps).
+:class:`Delay` learns one delay :math:`d_c \ge 0` per channel; the forward shifts channel ``c``
+by :math:`\lfloor d_c / T_s \rfloor` steps and the delay gradient is the finite-difference estimate
+
+.. math:: \frac{\partial L}{\partial d_c} = \gamma \sum_{n,t,\ldots} g[n,c,\ldots,t]
+          \,(y[n,c,\ldots,t-1] - y[n,c,\ldots,t])
+
+(:math:`\gamma` = ``grad_scale``, :math:`y` the delayed output, i.e. :math:`-\partial y/\partial t`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..neuron.base import ShapeError, _check_input_rank
+from ..utils.time import shift
+
+__all__ = ["Delay", "delay"]
+
+
+def delay(
+    input: torch.Tensor, delay_val: float | torch.Tensor = 1, sampling_time: float = 1
+) -> torch.Tensor:
+    """Fixed (non-learnable) delay: ``shift(input, delay_val, sampling_time)``.
+
+    Parameters
+    ----------
+    input : torch.Tensor
+        ``(N, C, [H, W,] T)``.
+    delay_val : float or torch.Tensor
+        Delay in time units (global, or one per neuron). Default 1.
+    sampling_time : float
+        Step duration. Default 1.
+
+    Returns
+    -------
+    torch.Tensor
+        Delayed tensor, same shape; its gradient is the opposite shift.
+    """
+    if isinstance(delay_val, torch.Tensor):
+        delay_val = delay_val.detach()
+    return shift(input, delay_val, sampling_time)
+
+
+class _LearnableDelay(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, d, sampling_time, grad_scale):  # noqa: D102
+        # x (B, M, T), d (M,)
+        y = shift(x, d, sampling_time)
+        ctx.save_for_backward(d, y)
+        ctx.cfg = (sampling_time, grad_scale)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):  # noqa: D102
+        d, y = ctx.saved_tensors
+        sampling_time, grad_scale = ctx.cfg
+        g_x = shift(grad, -d, sampling_time)
+        diff = torch.zeros_like(y)
+        diff[..., 1:] = y[..., :-1] - y[..., 1:]
+        diff[..., 0] = -y[..., 0]
+        g_d = grad_scale * (grad * diff).sum(dim=(0, 2))
+        return g_x, g_d, None, None
+
+
+class Delay(torch.nn.Module):
+    """Learnable per-channel axonal delay.
+
+    Parameters
+    ----------
+    sampling_time : float
+        Step duration. Default 1.
+    max_delay : float or None
+        Upper clamp of the delays (None: only ``>= 0``).
+    grad_scale : float
+        Scale of the delay gradient. Default 1.
+
+    Notes
+    -----
+    Input ``(N, C, [H, W,] T)``; output of the same shape. The ``delay`` parameter ``(C,)`` is
+    created at the first forward (uniform in [0, 1)) or by loading a state dict.
+    """
+
+    def __init__(
+        self, sampling_time: float = 1, max_delay: float | None = None, grad_scale: float = 1
+    ) -> None:
+        super().__init__()
+        self.sampling_time = sampling_time
+        self.max_delay = max_delay
+        self.grad_scale = grad_scale
+        self.shape: tuple[int, ...] | None = None
+        self.register_parameter("delay", None)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # noqa: D105
+        key = prefix + "delay"
+        if self.delay is None and key in state_dict:
+            self.delay = torch.nn.Parameter(torch.zeros_like(state_dict[key]))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def init_delay(self, num_channels: int, value: torch.Tensor | None = None) -> None:
+        """Create the ``delay`` parameter for ``num_channels`` channels (default U[0, 1))."""
+        if value is None:
+            value = torch.rand(num_channels)
+        value = torch.as_tensor(value, dtype=torch.float32).reshape(-1)
+        if value.numel() != num_channels:
+            raise ValueError(f"Delay: got {value.numel()} delays for {num_channels} channels")
+        self.delay = torch.nn.Parameter(value.clone())
+
+    def clamp(self) -> None:
+        """Clamp the delays to ``[0, max_delay]`` (or ``>= 0``)."""
+        if self.delay is None:
+            return
+        with torch.no_grad():
+            self.delay.data.clamp_(min=0, max=self.max_delay)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        _check_input_rank(input, "axon.Delay")
+        shape = tuple(input.shape[1:-1])
+        if self.shape is None:
+            self.shape = shape
+        elif tuple(self.shape) != shape:
+            raise ShapeError(
+                f"axon.Delay: input neuron shape {shape} differs from {tuple(self.shape)} fixed "
+                "by the first call"
+            )
+        if self.delay is None:
+            self.init_delay(shape[0])
+            self.delay.data = self.delay.data.to(input.device)
+        if self.delay.numel() != shape[0]:
+            raise ShapeError(
+                f"axon.Delay has {self.delay.numel()} delays but the input has {shape[0]} channels"
+            )
+        self.clamp()
+        per_channel = math.prod(shape[1:])
+        d = self.delay.reshape(-1, 1).expand(shape[0], per_channel).reshape(-1)
+        x = input.reshape(input.shape[0], -1, input.shape[-1])
+        y = _LearnableDelay.apply(x, d, self.sampling_time, self.grad_scale)
+        return y.reshape(input.shape)
