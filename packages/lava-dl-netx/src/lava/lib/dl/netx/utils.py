@@ -39,8 +39,35 @@ __all__ = [
     "SYNAPSE_SIGN_MODE",
     "SignMode",
     "WeightBits",
+    "lava_available",
     "optimize_weight_bits",
+    "require_lava",
 ]
+
+
+_LAVA_HINT = (
+    "The Lava backend of netx needs lava-nc 0.10.0, which runs on Python 3.10 with numpy<2: "
+    'install it there with  pip install "lava-dl-netx[lava]". On any Python, the native '
+    "runtime lava.lib.dl.netx.native.Network runs the same networks without Lava."
+)
+
+
+def lava_available() -> bool:
+    """True when lava-nc (``lava.magma``) can be imported."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("lava.magma") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require_lava(what: str = "the Lava backend") -> None:
+    """Raise an ImportError explaining how to get the Lava backend when lava-nc is missing."""
+    try:
+        import lava.magma  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(f"{what} is unavailable: {_LAVA_HINT} ({exc})") from exc
 
 
 class SignMode(IntEnum):
