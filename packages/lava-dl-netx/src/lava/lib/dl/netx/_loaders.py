@@ -184,9 +184,15 @@ def _param(neuron: Any, key: str, ctx: LoadContext, layer: Any, default: Any = N
 def _int_param(neuron: Any, key: str, ctx: LoadContext, layer: Any, default: Any = None) -> int:
     v = _param(neuron, key, ctx, layer, default)
     try:
-        return int(_as_int(v).reshape(-1)[0])
+        a = _as_int(v).reshape(-1)
     except (TypeError, ValueError):
         raise ctx.error(layer, f"neuron/{key} must be an integer, got {v!r}") from None
+    if a.size != 1 and not (a.size > 1 and np.all(a == a[0])):
+        raise ctx.error(
+            layer, f"neuron/{key} holds {a.size} different per-neuron values; netx supports one "
+            "value per layer (export with shared_param=True)"
+        )
+    return int(a[0])
 
 
 def _bias(bias: Any, shape: tuple[int, ...], ctx: LoadContext, layer: Any) -> np.ndarray | None:
