@@ -1,0 +1,95 @@
+"""``python -m lava.lib.dl.netx run``: Lava-layout files in and out, RingBuffer semantics."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lava.lib.dl.netx._cli import main
+
+
+def _shared() -> Path:
+    env = os.environ.get("LAVA_DL_SHARED")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / ".." / "shared"
+
+
+REF = _shared() / "reference-nets"
+SDNN = REF / "netx-tests" / "gts" / "pilotnet_sdnn"
+needs_ref = pytest.mark.skipif(not REF.is_dir(), reason=f"reference nets not found at {REF}")
+
+
+@needs_ref
+def test_run_pilotnet_sdnn_writes_the_sink_contents(tmp_path, capsys):
+    x = np.load(SDNN / "input.npy")  # (100, 33, 3, 1): Lava order, time last
+    np.save(tmp_path / "in.npy", np.repeat(x, 9, axis=-1))
+    rc = main(["run", str(SDNN / "network.net"), "--input", str(tmp_path / "in.npy"),
+               "--steps", "9", "--output", str(tmp_path / "out.npy")])
+    assert rc == 0
+    out = np.load(tmp_path / "out.npy")
+    assert out.shape == (1, 9)
+    assert np.array_equal(out, np.load(SDNN / "output.npy"))
+    text = capsys.readouterr().out
+    assert "ms/step" in text and "Conv" in text and "sigma_delta" in text
+
+
+@needs_ref
+def test_input_repeats_like_a_ring_buffer(tmp_path):
+    x = np.load(SDNN / "input.npy")
+    rng = np.random.default_rng(0)
+    seq = np.concatenate([x, x + rng.integers(-5, 5, x.shape), x], axis=-1)
+    np.save(tmp_path / "a.npy", seq)
+    np.save(tmp_path / "b.npy", np.concatenate([seq, seq], axis=-1))
+    for name, steps in (("a", 6), ("b", 6)):
+        assert main(["run", str(SDNN / "network.net"), "--input", str(tmp_path / f"{name}.npy"),
+                     "--steps", str(steps), "--output", str(tmp_path / f"{name}_out.npy")]) == 0
+    assert np.array_equal(np.load(tmp_path / "a_out.npy"), np.load(tmp_path / "b_out.npy"))
+
+
+@needs_ref
+def test_inject_at_net_inp_for_a_dense_first_network(tmp_path, capsys):
+    np.save(tmp_path / "in.npy", np.load(REF / "oxford" / "gts" / "in.npy").astype(np.int8))
+    args = ["run", str(REF / "oxford" / "Trained" / "network.net"), "--input",
+            str(tmp_path / "in.npy"), "--steps", "2000", "--output", str(tmp_path / "o.npy")]
+    assert main([*args, "--inject", "inp"]) == 0
+    assert int(np.load(tmp_path / "o.npy").sum()) == 9565
+    # the default port is net.in_layer.neuron.a_in, whose shape is (256,): refused clearly
+    assert main(args) == 1
+    assert "expected (256,) + (T,)" in capsys.readouterr().err
+
+
+@needs_ref
+def test_bad_input_files_are_refused(tmp_path, capsys):
+    np.save(tmp_path / "f.npy", np.full((100, 33, 3, 2), 0.5))
+    rc = main(["run", str(SDNN / "network.net"), "--input", str(tmp_path / "f.npy"),
+               "--steps", "2", "--output", str(tmp_path / "o.npy")])
+    assert rc == 2 and "non-integer" in capsys.readouterr().err
+    rc = main(["run", str(SDNN / "network.net"), "--input", str(tmp_path / "missing.npy"),
+               "--steps", "2", "--output", str(tmp_path / "o.npy")])
+    assert rc == 2 and "cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "o.npy").exists()
+
+
+def test_lava_backend_explains_what_it_needs(tmp_path):
+    try:
+        import lava.magma  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("lava-nc is installed: the lava backend is tested in test_lava_*.py")
+    np.save(tmp_path / "in.npy", np.zeros((4, 2), dtype=np.int64))
+    with pytest.raises(SystemExit, match=r"Python 3\.10.*lava-dl-netx\[lava\]"):
+        main(["run", "x.net", "--input", str(tmp_path / "in.npy"), "--steps", "2",
+              "--output", str(tmp_path / "o.npy"), "--backend", "lava"])
+
+
+def test_module_entry_point_and_light_import():
+    out = subprocess.run([sys.executable, "-m", "lava.lib.dl.netx", "--version"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("lava-dl-netx ")
+    code = ("import sys, lava.lib.dl.netx as n, lava.lib.dl.netx.native, lava.lib.dl.netx._cli; "
+            "bad = [m for m in ('torch', 'lava.magma') if m in sys.modules]; "
+            "assert not bad, bad; assert 'native' in dir(n)")
+    subprocess.run([sys.executable, "-c", code], check=True)
