@@ -30,6 +30,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from lava.lib.dl.core import filter as core_filter
+
 __all__ = ["MovingWindow", "Rate"]
 
 
@@ -89,13 +91,7 @@ def _causal_fir(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     torch.Tensor
         ``(..., T)`` filtered tensor (differentiable in ``x`` and ``kernel``).
     """
-    # TODO(core): use the core causal filter once lava.lib.dl.core.filter is published.
-    kernel = kernel.reshape(-1).to(device=x.device, dtype=x.dtype)
-    shape = x.shape
-    flat = x.reshape(-1, 1, shape[-1])
-    weight = torch.flip(kernel, dims=(0,)).reshape(1, 1, -1)
-    out = F.conv1d(F.pad(flat, (kernel.numel() - 1, 0)), weight)
-    return out.reshape(shape)
+    return core_filter.conv(x, kernel.reshape(-1).to(device=x.device, dtype=x.dtype))
 
 
 def _causal_moving_average(x: torch.Tensor, window: int) -> torch.Tensor:
