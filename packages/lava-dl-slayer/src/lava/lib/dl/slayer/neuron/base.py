@@ -249,7 +249,7 @@ class Neuron(torch.nn.Module):
         if self.shape is None:
             self.shape = shape
             self.num_neurons = math.prod(shape)
-            if self._param_init:
+            if not self.shared_param:
                 self._init_channel_params(shape[0])
         elif tuple(self.shape) != shape:
             raise ShapeError(
