@@ -12,6 +12,9 @@ from ._errors import (
     UnsupportedFormatError,
     ValidationError,
 )
+from ._example import example_network
+from ._inspect import summarize
+from ._migrate import MIGRATIONS, MigrationStep, register_migration, upgrade
 from ._model import (
     FIRST_PARTY_NAMESPACE,
     FORMAT_VERSION,
@@ -32,25 +35,56 @@ from ._model import (
     Simulation,
     UnpoolLayer,
 )
+from ._reader import read
+from ._specs import (
+    CODECS,
+    COMMON_NEURON_FIELDS,
+    LAYER_SPECS,
+    NEURON_SPECS,
+    Codec,
+    FieldSpec,
+    LayerSpec,
+    NeuronField,
+    NeuronSpec,
+    known_extensions,
+    register_codec,
+    register_extension,
+    register_layer_spec,
+    register_neuron_spec,
+    render_field_tables,
+)
+from ._validate import collect_problems, validate
 from ._version import __version__
+from ._writer import write
 
 __all__ = [
+    "CODECS",
+    "COMMON_NEURON_FIELDS",
     "FIRST_PARTY_NAMESPACE",
     "FORMAT_VERSION",
+    "LAYER_SPECS",
+    "MIGRATIONS",
+    "NEURON_SPECS",
     "AverageLayer",
+    "Codec",
     "ConcatLayer",
     "ConvLayer",
     "ConvTransposeLayer",
     "DenseLayer",
+    "FieldSpec",
     "FlattenLayer",
     "FormatError",
     "GenericLayer",
     "InputLayer",
     "KWTALayer",
     "Layer",
+    "LayerSpec",
     "LegacyFormatWarning",
+    "MigrationStep",
     "NetworkDescription",
     "Neuron",
+    "NeuronField",
+    "NeuronSpec",
     "PoolLayer",
     "RecurrentDenseLayer",
     "Simulation",
@@ -59,4 +93,18 @@ __all__ = [
     "UnsupportedFormatError",
     "ValidationError",
     "__version__",
+    "collect_problems",
+    "example_network",
+    "known_extensions",
+    "read",
+    "register_codec",
+    "register_extension",
+    "register_layer_spec",
+    "register_migration",
+    "register_neuron_spec",
+    "render_field_tables",
+    "summarize",
+    "upgrade",
+    "validate",
+    "write",
 ]

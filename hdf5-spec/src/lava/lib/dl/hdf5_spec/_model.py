@@ -7,7 +7,8 @@ fixed-point "mantissa" units of the hardware: weights are integers scaled by :ma
 float32), decays are fractions of :math:`2^{12}`, thresholds are scaled by :math:`2^6`.
 
 For a dense layer with weight :math:`W \\in \\mathbb{R}^{out \\times in}` the synaptic input is
-:math:`a_j[t] = \\sum_i W_{ji} s_i[t - d_j]` with the optional axonal delay :math:`d_j` (time steps).
+:math:`a_j[t] = \\sum_i W_{ji} s_i[t - d_j]` with the optional axonal delay
+:math:`d_j` (time steps).
 A conv layer holds a PyTorch cross-correlation kernel of shape ``(out, in/groups, kH, kW)``.
 
 The model is independent of the file: :func:`~lava.lib.dl.hdf5_spec.read` builds it,
@@ -66,7 +67,7 @@ def values_equal(a: Any, b: Any) -> bool:
         return (
             type(a) is type(b)
             and len(a) == len(b)
-            and all(values_equal(x, y) for x, y in zip(a, b))
+            and all(values_equal(x, y) for x, y in zip(a, b, strict=False))
         )
     if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
         return True
@@ -80,6 +81,8 @@ def _is_model(x: Any) -> bool:
 def _diff(a: Any, b: Any, prefix: str) -> list[str]:
     out = []
     for f in fields(a):
+        if not f.compare:
+            continue
         x, y = getattr(a, f.name), getattr(b, f.name)
         if not values_equal(x, y):
             out.append(f"{prefix}{f.name}: {_short(x)} != {_short(y)}")
@@ -100,6 +103,7 @@ class _Comparable:
         return all(
             values_equal(getattr(self, f.name), getattr(other, f.name))
             for f in fields(self)  # type: ignore[arg-type]
+            if f.compare
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -507,7 +511,8 @@ class NetworkDescription(_Comparable):
     format_version : str or None
         ``"major.minor"``; ``None`` for a legacy (lava-dl <= 0.6) file.
     writer : str or None
-        Root attribute ``writer`` (name and version of the producing software).
+        Root attribute ``writer`` (name and version of the producing software); provenance
+        only, not compared by ``==``.
     required_extensions : tuple of str
         Extensions a reader must understand to use the file.
     extra : dict
@@ -517,7 +522,7 @@ class NetworkDescription(_Comparable):
     layers: list[Layer] = field(default_factory=list)
     simulation: Simulation | None = None
     format_version: str | None = FORMAT_VERSION
-    writer: str | None = None
+    writer: str | None = field(default=None, compare=False)
     required_extensions: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -550,13 +555,13 @@ class NetworkDescription(_Comparable):
             return [f"{prefix}type: NetworkDescription != {type(other).__name__}"]
         out = []
         for f in fields(self):
-            if f.name == "layers":
+            if f.name == "layers" or not f.compare:
                 continue
             if not values_equal(getattr(self, f.name), getattr(other, f.name)):
                 out.append(f"{prefix}{f.name}: {_short(getattr(self, f.name))} != "
                            f"{_short(getattr(other, f.name))}")
         if len(self.layers) != len(other.layers):
             out.append(f"{prefix}len(layers): {len(self.layers)} != {len(other.layers)}")
-        for i, (a, b) in enumerate(zip(self.layers, other.layers)):
+        for i, (a, b) in enumerate(zip(self.layers, other.layers, strict=False)):
             out.extend(a.diff(b, prefix=f"{prefix}layer/{i}."))
         return out
