@@ -13,10 +13,11 @@ from typing import Any
 
 from lava.lib.dl.netx.utils import NetDict, lava_available, require_lava
 
-__all__ = ["NetDict", "Network"]
+__all__ = ["NetDict", "Network", "run_network"]
 
 _LAVA_NAMES = frozenset({"Network", "PyNetworkModel", "NEURON_BUILDERS", "BLOCK_BUILDERS",
-                         "register_neuron_builder", "register_block_builder"})
+                         "register_neuron_builder", "register_block_builder",
+                         "run_network"})
 
 
 def __getattr__(name: str) -> Any:
@@ -42,4 +43,5 @@ if lava_available():  # eager when Lava is there: `hdf5.Network` is a plain attr
         PyNetworkModel,
         register_block_builder,
         register_neuron_builder,
+        run_network,
     )

@@ -31,11 +31,17 @@ __all__ = ["AbstractPyBlockModel"]
 
 
 class AbstractPyBlockModel(AbstractSubProcessModel):
-    """Expose every sub-process the block holds as an attribute of the model."""
+    """Expose the sub-processes the block built (each once) as attributes of the model."""
+
+    #: Attribute names of block sub-processes.
+    SUB_PROCESSES = ("neuron", "synapse", "synapse_rec", "real_synapse", "imag_synapse")
 
     def __init__(self, proc: AbstractProcess) -> None:
-        for name, value in list(vars(proc).items()):
-            if isinstance(value, AbstractProcess) and not name.startswith("_"):
+        seen: set[int] = set()
+        for name in self.SUB_PROCESSES:
+            value = getattr(proc, name, None)
+            if isinstance(value, AbstractProcess) and id(value) not in seen:
+                seen.add(id(value))
                 setattr(self, name, value)
 
 

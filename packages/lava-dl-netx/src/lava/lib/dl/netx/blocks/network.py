@@ -31,7 +31,7 @@ from lava.lib.dl.netx.procs import neurons as N
 from lava.lib.dl.netx.utils import optimize_weight_bits
 
 __all__ = ["BLOCK_BUILDERS", "NEURON_BUILDERS", "Network", "register_block_builder",
-           "register_neuron_builder"]
+           "register_neuron_builder", "run_network"]
 
 #: Tags of run configurations the network runs correctly with (None = any model; netx's
 #: processes only have fixed-point models, so None selects them).
@@ -378,3 +378,91 @@ class PyNetworkModel(AbstractSubProcessModel):
     def __init__(self, proc: Network) -> None:
         for i, blk in enumerate(proc.layers):
             setattr(self, f"layer_{i}", blk)
+
+
+#: Names of neuron state probes that differ between the native runtime and the Lava processes.
+_PROBE_ALIASES = {"re": "real", "im": "imag"}
+
+
+def run_network(net: Network, x: ty.Any, *, target: str = "inp", run_cfg: ty.Any = None,
+                probes: ty.Any = None) -> ty.Any:
+    """Run a netx network on Lava between a ring-buffer source and sink, then stop it.
+
+    Parameters
+    ----------
+    net : Network
+        A freshly built network (a Lava network runs once: it is stopped at the end).
+    x : array_like
+        Input ``(*port_shape, T)``, Lava layout, time last: what the source sends each step.
+    target : {'inp', 'neuron'}
+        ``'inp'``: connect the source to ``net.inp``; ``'neuron'``: to the first block's neuron
+        input (``net.in_layer.neuron.a_in``, both inputs of a resonator), as lava-dl's tests do.
+    run_cfg : RunConfig, optional
+        Default ``Loihi2SimCfg(select_tag='fixed_pt')``.
+    probes : iterable of (block index, var), optional
+        Neuron variables (``'u'``, ``'v'``, ``'sigma'``, ``'real'``/``'re'``, ...) or ``'s'``
+        (the block's output message) to record after every step. Probing runs the network one
+        step at a time (slower).
+
+    Returns
+    -------
+    np.ndarray or (np.ndarray, dict)
+        What ``net.out`` sent, ``(*out_shape, T)``; with probes also ``{(i, var): array}``
+        (time last).
+    """
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+
+    from lava.lib.dl.netx.procs.io import RingBufferSink, RingBufferSource
+
+    data = np.asarray(x)
+    if data.ndim < 2:
+        raise ValueError("x needs a trailing time axis: (*port_shape, T)")
+    n_t = int(data.shape[-1])
+    if target == "inp":
+        ports = [net.inp]
+    elif target == "neuron":
+        neuron = net.in_layer.neuron
+        ports = [neuron.a_real_in, neuron.a_imag_in] if hasattr(neuron, "a_real_in") \
+            else [neuron.a_in]
+    else:
+        raise ValueError(f"target must be 'inp' or 'neuron', got {target!r}")
+    if tuple(data.shape[:-1]) != tuple(ports[0].shape):
+        raise ValueError(f"x has the per-step shape {data.shape[:-1]}, the {target} port has "
+                         f"{tuple(ports[0].shape)} (Lava layout (X, Y, C) or (N,))")
+    src = RingBufferSource(data=data.astype(np.int32))
+    for port in ports:
+        src.s_out.connect(port)
+    sink = RingBufferSink(shape=tuple(net.out.shape), buffer=n_t)
+    net.out.connect(sink.a_in)
+    items = []
+    for li, var in probes or ():
+        var = _PROBE_ALIASES.get(var, var)
+        blk = net.layers[li]
+        if var == "s":
+            probe_sink = RingBufferSink(shape=tuple(blk.out.shape), buffer=n_t)
+            blk.out.connect(probe_sink.a_in)
+            items.append(((li, var), probe_sink, None))
+        else:
+            if not hasattr(blk.neuron, var):
+                raise ValueError(f"block {li} ({blk.block}) has no neuron variable {var!r}")
+            items.append(((li, var), None, getattr(blk.neuron, var)))
+    cfg = run_cfg if run_cfg is not None else Loihi2SimCfg(select_tag="fixed_pt")
+    rec: dict[ty.Any, list[np.ndarray]] = {k: [] for k, _, v in items if v is not None}
+    try:
+        if rec:
+            for _ in range(n_t):
+                net.run(condition=RunSteps(num_steps=1), run_cfg=cfg)
+                for key, _, var in items:
+                    if var is not None:
+                        rec[key].append(np.asarray(var.get()).copy())
+        else:
+            net.run(condition=RunSteps(num_steps=n_t), run_cfg=cfg)
+        out = np.asarray(sink.data.get()).copy()
+        probed = {k: np.asarray(ps.data.get()).copy() for k, ps, v in items if v is None}
+    finally:
+        net.stop()
+    if not items:
+        return out
+    probed.update({k: np.stack(v, axis=-1) for k, v in rec.items()})
+    return out, probed

@@ -10,6 +10,6 @@ from lava.lib.dl.netx.utils import require_lava as _require_lava
 
 _require_lava("lava.lib.dl.netx.procs")
 
-from lava.lib.dl.netx.procs import neurons, synapses  # noqa: E402
+from lava.lib.dl.netx.procs import io, neurons, synapses  # noqa: E402
 
-__all__ = ["neurons", "synapses"]
+__all__ = ["io", "neurons", "synapses"]
