@@ -85,6 +85,19 @@ def test_lava_backend_explains_what_it_needs(tmp_path):
               "--output", str(tmp_path / "o.npy"), "--backend", "lava"])
 
 
+@needs_ref
+def test_lava_backend_gives_the_native_output(tmp_path):
+    pytest.importorskip("lava.magma", reason="the lava backend needs lava-nc (Python 3.10)")
+    x = np.load(SDNN / "input.npy")
+    np.save(tmp_path / "in.npy", np.repeat(x, 9, axis=-1))
+    for backend in ("native", "lava"):
+        assert main(["run", str(SDNN / "network.net"), "--input", str(tmp_path / "in.npy"),
+                     "--steps", "9", "--output", str(tmp_path / f"{backend}.npy"),
+                     "--backend", backend]) == 0
+    native, lava = np.load(tmp_path / "native.npy"), np.load(tmp_path / "lava.npy")
+    assert lava.dtype == np.int64 and np.array_equal(native, lava)
+
+
 def test_module_entry_point_and_light_import():
     out = subprocess.run([sys.executable, "-m", "lava.lib.dl.netx", "--version"],
                          capture_output=True, text=True, check=True)

@@ -88,7 +88,10 @@ def _run_lava(args: argparse.Namespace, data: np.ndarray) -> tuple[np.ndarray, l
     finally:
         net.stop()
     elapsed = time.perf_counter() - t0
-    return np.asarray(out), ["(per-block activity is reported by the native backend only)"], elapsed
+    out = np.asarray(out)
+    if np.all(out == np.trunc(out)):
+        out = out.astype(np.int64)
+    return out, ["(per-block activity is reported by the native backend only)"], elapsed
 
 
 BACKENDS: dict[str, Callable[[argparse.Namespace, np.ndarray], tuple[np.ndarray, list[str],
