@@ -7,7 +7,8 @@ by :math:`\lfloor d_c / T_s \rfloor` steps and the delay gradient is the finite-
 .. math:: \frac{\partial L}{\partial d_c} = \gamma \sum_{n,t,\ldots} g[n,c,\ldots,t]
           \,(y[n,c,\ldots,t-1] - y[n,c,\ldots,t])
 
-(:math:`\gamma` = ``grad_scale``, :math:`y` the delayed output, i.e. :math:`-\partial y/\partial t`).
+(:math:`\gamma` = ``grad_scale``, :math:`y` the delayed output, i.e.
+:math:`-\partial y/\partial t`).
 """
 
 from __future__ import annotations

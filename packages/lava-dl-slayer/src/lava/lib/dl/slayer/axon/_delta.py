@@ -67,11 +67,13 @@ class _DeltaFn(torch.autograd.Function):
         g_x[..., :-1] -= grad[..., 1:]
         g_th = None
         if ctx.needs_input_grad[1]:
+            th = th if th.numel() == 1 else th.unsqueeze(-1)
             mag = torch.abs(delta)
             above = mag > th
             surrogate = -delta * scale_grad * torch.exp(-(mag - th) / tau_grad) / th
             per = torch.where(above, surrogate, -torch.sign(delta)) * grad
             per = per.sum(dim=-1)
+            th = th if th.numel() == 1 else th.squeeze(-1)
             if th.numel() == 1:
                 g_th = per.sum().reshape(th.shape)
             else:

@@ -18,7 +18,10 @@ the pretrained models, spec §15 #48).
 
 from __future__ import annotations
 
+import sys
+import types
 from enum import IntEnum
+from typing import Any
 
 import torch
 
@@ -103,3 +106,17 @@ def quantize_hook_fx(
         -2 * (2**num_bits) / scale, 2 * (2**num_bits - 1) / scale
     )
     return q * scale if descale else q
+
+
+class _CallableModule(types.ModuleType):
+    """``slayer.utils.quantize`` is both this module and (in lava-dl 0.6) the function.
+
+    Calling the module calls :func:`quantize`, so ``slayer.utils.quantize(x, step)`` works
+    whichever of the two the package attribute resolves to.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> torch.Tensor:
+        return quantize(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -74,6 +74,8 @@ def persistent_ref_state(
     return ref_state + 2 * (spike > 0).to(ref_state.dtype) * th_state
 
 
-def persistent_th_state(th_state: torch.Tensor, spike: torch.Tensor, th_step: float) -> torch.Tensor:
+def persistent_th_state(
+    th_state: torch.Tensor, spike: torch.Tensor, th_step: float
+) -> torch.Tensor:
     """Threshold state after a spike: ``th + 1[spike > 0] * step``."""
     return th_state + (spike > 0).to(th_state.dtype) * th_step

@@ -12,7 +12,8 @@ With integer state :math:`Y = \lfloor S y \rfloor_0` (``S = w_scale``, the neuro
 and with a threshold :math:`\Theta = S\theta`, :math:`Y[t] \leftarrow 0` when
 :math:`Y[t] \ge \Theta` (the neurons add ``0.01 / S`` so that the reset is :math:`Y > S\theta_q`).
 
-Backward ignores the reset: :math:`g_x[t] = \lambda g_x[t+1] + g_y[t]`, :math:`\lambda = 1 - d/4096`,
+Backward ignores the reset: :math:`g_x[t] = \lambda g_x[t+1] + g_y[t]`,
+:math:`\lambda = 1 - d/4096`,
 and :math:`\partial L/\partial d = -\sum_t g_x[t]\, y[t-1] / 4096` (the true gradient; lava-dl
 returned -4096 times this, spec §15 #1).
 """
