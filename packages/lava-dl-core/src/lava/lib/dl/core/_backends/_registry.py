@@ -13,7 +13,14 @@ import threading
 from dataclasses import dataclass, field
 from types import ModuleType
 
-__all__ = ["BackendEntry", "register_backend", "registered", "load", "auto_candidates"]
+__all__ = [
+    "BackendEntry",
+    "register_backend",
+    "unregister_backend",
+    "registered",
+    "load",
+    "auto_candidates",
+]
 
 
 @dataclass
@@ -63,6 +70,14 @@ def register_backend(
     """
     with _LOCK:
         _REGISTRY[name] = BackendEntry(name, module, tuple(device_types), int(priority))
+
+
+def unregister_backend(name: str) -> None:
+    """Remove backend ``name`` (the reference backend cannot be removed)."""
+    if name == "reference":
+        raise ValueError("the reference backend is the oracle and cannot be unregistered")
+    with _LOCK:
+        _REGISTRY.pop(name, None)
 
 
 def registered() -> dict[str, BackendEntry]:
