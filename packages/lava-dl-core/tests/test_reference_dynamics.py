@@ -70,7 +70,9 @@ def test_appendix_a_rf():
 def test_appendix_a_rf_iz():
     xr, xi = rf_inputs()
     r = dynamics.resonator(xr, xi, 2751, 2751, threshold=0.5, backend=REF)
-    assert ints(r.real) == [4096, 2751, -1374, -1844, -1238, 0, 1116, 1498, 3054, 1376, -1374, -1844]
+    assert ints(r.real) == [
+        4096, 2751, -1374, -1844, -1238, 0, 1116, 1498, 3054, 1376, -1374, -1844
+    ]
     assert ints(r.imag) == [0, 2751, 1374, 0, -1238, -1662, -1116, 0, 1006, 2726, 1374, 0]
     s = spike.spike_real(r.imag, 0.5, 1, 1)
     assert torch.nonzero(s.reshape(-1)).reshape(-1).tolist() == [1, 9]

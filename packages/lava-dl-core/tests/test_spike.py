@@ -58,8 +58,8 @@ def test_complex_surrogate_values():
     d_im = [math.exp(-abs(i) / tau) / (2 * tau) for i in (0.0, 0.25, -0.5)]
     step = [0.5, 0.5 * (1 + (1 - 2 * tau * d_re[1])), 0.5 * (1 - (1 - 2 * tau * d_re[2]))]
     sign = [0.0, 1.0, -1.0]
-    assert re.grad.tolist() == pytest.approx([rho * a * b for a, b in zip(d_re, d_im)])
-    expected_im = [-(rho / tau) * sg * b * h for sg, b, h in zip(sign, d_im, step)]
+    assert re.grad.tolist() == pytest.approx([rho * a * b for a, b in zip(d_re, d_im, strict=True)])
+    expected_im = [-(rho / tau) * sg * b * h for sg, b, h in zip(sign, d_im, step, strict=True)]
     assert im.grad.tolist() == pytest.approx(expected_im)
 
 
