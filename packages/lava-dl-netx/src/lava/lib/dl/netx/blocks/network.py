@@ -436,17 +436,17 @@ def run_network(net: Network, x: ty.Any, *, target: str = "inp", run_cfg: ty.Any
     sink = RingBufferSink(shape=tuple(net.out.shape), buffer=n_t)
     net.out.connect(sink.a_in)
     items = []
-    for li, var in probes or ():
-        var = _PROBE_ALIASES.get(var, var)
+    for li, key_var in probes or ():
+        var = _PROBE_ALIASES.get(key_var, key_var)
         blk = net.layers[li]
         if var == "s":
             probe_sink = RingBufferSink(shape=tuple(blk.out.shape), buffer=n_t)
             blk.out.connect(probe_sink.a_in)
-            items.append(((li, var), probe_sink, None))
+            items.append(((li, key_var), probe_sink, None))
         else:
             if not hasattr(blk.neuron, var):
                 raise ValueError(f"block {li} ({blk.block}) has no neuron variable {var!r}")
-            items.append(((li, var), None, getattr(blk.neuron, var)))
+            items.append(((li, key_var), None, getattr(blk.neuron, var)))
     cfg = run_cfg if run_cfg is not None else Loihi2SimCfg(select_tag="fixed_pt")
     rec: dict[ty.Any, list[np.ndarray]] = {k: [] for k, _, v in items if v is not None}
     try:
