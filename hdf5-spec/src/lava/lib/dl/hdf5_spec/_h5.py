@@ -24,6 +24,7 @@ __all__ = [
     "Context",
     "decode_str",
     "read_raw",
+    "write_attr",
     "write_raw",
 ]
 
@@ -176,11 +177,24 @@ def read_raw(obj: Any, ctx: Context, field: str, depth: int = 0) -> Any:
             raise ctx.error(f"groups nested deeper than {MAX_NESTING} levels", field)
         return {k: read_raw(obj[k], ctx, f"{field}/{k}", depth + 1) for k in obj}
     value = read_dataset(obj, ctx, field)
+    info = h5py.check_string_dtype(obj.dtype)
     arr = np.asarray(value)
-    if arr.dtype.kind == "O":
+    if info is not None and info.length is None:
+        arr = np.asarray(value, dtype=object)
         arr = np.array([decode_str(v, ctx, field) for v in arr.reshape(-1)], dtype=object)
         arr = arr.reshape(np.shape(value))
+    elif arr.dtype.kind == "O":
+        raise ctx.error(f"unsupported variable-length dtype {obj.dtype}", field)
     return arr
+
+
+def write_attr(obj: Any, name: str, value: Any) -> None:
+    """Write an attribute kept by the reader (strings as variable-length UTF-8)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OU":
+        data = np.array([str(v) for v in value.reshape(-1)], dtype=object).reshape(value.shape)
+        obj.attrs.create(name, data=data, dtype=h5py.string_dtype())
+    else:
+        obj.attrs[name] = value
 
 
 def write_raw(group: h5py.Group, name: str, value: Any) -> None:

@@ -199,7 +199,7 @@ def _read_layer(group: Any, index: int, ctx: Context, legacy: bool) -> Layer:
     extra = {k: read_raw(group[k], ctx, k) for k in group if k not in taken}
     other_attrs = [a for a in group.attrs if legacy or a not in _LAYER_ATTRS]
     if other_attrs:
-        extra["@attrs"] = {a: np.asarray(read_attr(group, a, ctx)) for a in other_attrs}
+        extra["@attrs"] = {a: read_attr(group, a, ctx) for a in other_attrs}
     return spec.cls(extra=extra, **kwargs, **common)
 
 
@@ -337,6 +337,6 @@ def _read_root(root: h5py.Group, ctx: Context, warn_legacy: bool) -> NetworkDesc
             extra[key] = read_raw(root[key], ctx, key)
     attrs = [a for a in root.attrs if legacy or a not in _ROOT_ATTRS]
     if attrs:
-        extra["@attrs"] = {a: np.asarray(read_attr(root, a, ctx)) for a in attrs}
+        extra["@attrs"] = {a: read_attr(root, a, ctx) for a in attrs}
     return NetworkDescription(layers=layers, simulation=simulation, format_version=version,
                               writer=writer, required_extensions=required, extra=extra)

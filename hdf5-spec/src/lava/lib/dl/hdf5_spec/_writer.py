@@ -19,7 +19,7 @@ import h5py
 import numpy as np
 
 from ._errors import FormatError
-from ._h5 import write_raw
+from ._h5 import write_attr, write_raw
 from ._model import (
     FORMAT_VERSION,
     GenericLayer,
@@ -89,7 +89,7 @@ def _write_layer(group: h5py.Group, layer: Layer) -> None:
             write_raw(group, key, value)
     for key, value in attrs.items():
         if key not in group.attrs:
-            group.attrs[key] = value
+            write_attr(group, key, value)
 
 
 def _write_root(root: h5py.Group, net: NetworkDescription) -> None:
@@ -115,7 +115,7 @@ def _write_root(root: h5py.Group, net: NetworkDescription) -> None:
         if key == "@attrs":
             for name, attr in value.items():
                 if name not in root.attrs:
-                    root.attrs[name] = attr
+                    write_attr(root, name, attr)
         else:
             write_raw(root, key, value)
 
