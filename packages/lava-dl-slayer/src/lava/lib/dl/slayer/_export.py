@@ -39,6 +39,8 @@ else:  # pragma: no cover - older hdf5-spec without the public re-exports
 __all__ = [
     "AFFINE_V_TH_MANT",
     "EXPORTERS",
+    "export_network",
+    "network_description",
     "get_exporter",
     "registry",
     "write_layer",
@@ -409,11 +411,72 @@ def _fallback_write_layer(layer: Any, group: Any) -> None:
 def write_layer(layer: Any, group: Any) -> None:
     """Write a :class:`hdf5_spec.Layer` into the (empty) hdf5 group ``group``.
 
-    Uses ``hdf5_spec.write_layer`` when the installed hdf5-spec provides it, otherwise a
-    format-1.x writer with lava-dl 0.6's key names.
+    Uses hdf5-spec's layer writer (the one :func:`hdf5_spec.write` uses for ``layer/<i>``), so a
+    block exported on its own and a whole network written by ``hdf5_spec.write`` are identical.
     """
     writer = getattr(_hdf5_spec, "write_layer", None)
     if writer is not None:
         writer(layer, group)
-    else:
+        return
+    try:  # TODO(hdf5-spec): use a public layer-level writer once hdf5-spec exports one
+        from lava.lib.dl.hdf5_spec._writer import _write_layer
+    except ImportError:  # pragma: no cover - older hdf5-spec
         _fallback_write_layer(layer, group)
+    else:
+        _write_layer(group, layer)
+
+
+def network_description(
+    blocks: Any,
+    *,
+    input_shape: tuple[int, ...] | None = None,
+    simulation: Any = None,
+) -> Any:
+    """A :class:`hdf5_spec.NetworkDescription` of a sequence of blocks (input to output).
+
+    Parameters
+    ----------
+    blocks : iterable of blocks, or a module with a ``blocks`` attribute
+        The layers in order.
+    input_shape : tuple of int, optional
+        Input neuron shape of the first block; shapes are propagated through the blocks, so a
+        network can be exported before any forward pass.
+    simulation : hdf5_spec.Simulation, optional
+        The ``simulation`` group.
+    """
+    blocks = getattr(blocks, "blocks", blocks)
+    layers = []
+    shape = None if input_shape is None else tuple(int(s) for s in input_shape)
+    for block in blocks:
+        layer = block.export_layer(input_shape=shape)
+        layers.append(layer)
+        shape = tuple(layer.shape)
+    return hdf5_spec.NetworkDescription(layers=layers, simulation=simulation)
+
+
+def export_network(
+    blocks: Any,
+    filename: Any,
+    *,
+    input_shape: tuple[int, ...] | None = None,
+    simulation: Any = None,
+) -> Any:
+    """Write a sequence of blocks as a format-1.x network file (``layer/0``, ``layer/1``, ...).
+
+    Parameters
+    ----------
+    blocks : iterable of blocks, or a module with a ``blocks`` attribute
+        The layers in order.
+    filename : str or os.PathLike or h5py.Group
+        Target file (overwritten) or empty group.
+    input_shape, simulation
+        See :func:`network_description`.
+
+    Returns
+    -------
+    hdf5_spec.NetworkDescription
+        What was written.
+    """
+    net = network_description(blocks, input_shape=input_shape, simulation=simulation)
+    _hdf5_spec.write(net, filename)
+    return net

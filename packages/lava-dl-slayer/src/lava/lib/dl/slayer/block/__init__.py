@@ -12,7 +12,7 @@ from typing import Any
 
 _SUBMODULES = ("adrf", "adrf_iz", "alif", "base", "cuba", "rf", "rf_iz", "sigma_delta")
 
-__all__ = list(_SUBMODULES)
+__all__ = [*_SUBMODULES, "export_network"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,3 +25,11 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+def export_network(blocks: Any, filename: Any, *, input_shape: Any = None,
+                   simulation: Any = None) -> Any:
+    """Write blocks as a network file; see :func:`lava.lib.dl.slayer._export.export_network`."""
+    from .._export import export_network as _export_network
+
+    return _export_network(blocks, filename, input_shape=input_shape, simulation=simulation)

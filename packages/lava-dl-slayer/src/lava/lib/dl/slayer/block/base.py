@@ -495,6 +495,11 @@ class _SynapticBlock(AbstractBlock):
         self.synapse.pre_hook_fx = self._synapse_hook(self._hook_arg)
         del self._hook_arg
 
+    def _init_delay(self, channels: int) -> None:
+        """Create the axonal delays now (U[0, 1) as at lava-dl's first forward)."""
+        if self.delay is not None and self.delay.delay is None:
+            self.delay.init_delay(int(channels))
+
     def _apply_mask(self) -> None:
         mask = getattr(self, "mask", None)
         if mask is None:
@@ -581,6 +586,7 @@ class AbstractDense(_SynapticBlock):
             in_neurons, out_neurons, weight_scale=weight_scale, weight_norm=weight_norm
         ))
         _register_mask(self, mask, out_neurons, in_neurons)
+        self._init_delay(out_neurons)
 
     def output_shape(self, input_shape=None):  # noqa: D102
         return (self.synapse.out_channels,)
@@ -634,6 +640,7 @@ class AbstractConv(_SynapticBlock):
             in_features, out_features, kernel_size, stride, padding, dilation, groups,
             weight_scale=weight_scale, weight_norm=weight_norm,
         ))
+        self._init_delay(out_features)
 
     def _geometry(self) -> tuple[Any, ...]:
         s = self.synapse
@@ -987,6 +994,7 @@ class AbstractRecurrent(_StatefulRecurrence):
         self.recurrent_synapse = syn.Dense(out_neurons, out_neurons, weight_scale=weight_scale,
                                            weight_norm=weight_norm, pre_hook_fx=hook)
         self.requires_grad = requires_grad
+        self._init_delay(out_neurons)
 
     def output_shape(self, input_shape=None):  # noqa: D102
         return (self.input_synapse.out_channels,)
