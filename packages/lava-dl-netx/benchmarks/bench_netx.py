@@ -10,22 +10,28 @@ For each: the native ``step()`` time, the native ``run()`` time per step (block-
 and the Lava ``Loihi2SimCfg(select_tag='fixed_pt')`` steady-state time per step — measured when
 ``--lava`` is given and lava-nc is importable (Python 3.10), else the figure measured for lava-dl
 0.6 on the reference 2-core machine (netx.md §9.2), marked ``ref``. Times are medians of
-``--repeat`` runs.
+``--repeat`` runs. BLAS runs single-threaded unless ``OPENBLAS_NUM_THREADS`` (or
+``OMP_NUM_THREADS``/``MKL_NUM_THREADS``) is set.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
-import statistics
-import time
-from pathlib import Path
 
-import numpy as np
+# BLAS threads must be fixed before numpy loads; small products run best single-threaded.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from lava.lib.dl.netx.native import Network, from_lava_layout
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from lava.lib.dl.netx.native import Network, from_lava_layout  # noqa: E402
 
 LAVA_REFERENCE_MS = {"tiny": 20.9, "pilotnet_sdnn": 187.0, "pilotnet_lif": 210.0, "oxford": 1.29}
 
@@ -144,7 +150,8 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
             "machine": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "cpus": os.cpu_count(), "rows": rows}, indent=2))
+            "numpy": np.__version__, "cpus": os.cpu_count(),
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"), "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from .._plan import (
     SigmaDeltaNeuron,
     SigmaNeuron,
 )
-from ._ops import clip_state, decay, rtz_shift, wrap_current
+from ._ops import STATE_LIMIT, _outside, clip_state, decay, decay_, rtz_shift, wrap_current
 
 __all__ = ["NEURON_MODELS", "NeuronModel", "register_neuron_model"]
 
@@ -107,14 +107,29 @@ class LIFModel(NeuronModel):
         self.bias_mant = bias_mant
         self.bias = _bias(bias_mant, self.plan.bias_exp)
 
+    def init_state(self, batch: int) -> State:  # noqa: D102
+        st = super().init_state(batch)
+        self._scratch = np.empty((batch, *self.shape), dtype=np.int64)
+        return st
+
     def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
         _periodic_reset(state, self.plan, t, ("u", "v"))
-        u = wrap_current(decay(state["u"], self.decay_u) + (a << 6))
-        v = clip_state(decay(state["v"], self.decay_v) + u + self.bias)
+        scratch = self._scratch
+        if self.decay_u == 1 << 12:
+            u = np.left_shift(a, 6, out=state["u"])
+        else:
+            u = decay_(state["u"], self.decay_u, scratch)
+            u += a << 6
+        if _outside(u, -(1 << 23) + 1, 1 << 23):
+            u = state["u"] = wrap_current(u)
+        v = decay_(state["v"], self.decay_v, scratch)
+        v += u
+        if isinstance(self.bias, np.ndarray):
+            v += self.bias
+        if _outside(v, -STATE_LIMIT, STATE_LIMIT):
+            np.clip(v, -STATE_LIMIT, STATE_LIMIT, out=v)
         s = v > self.vth
-        if s.any():
-            v = np.where(s, 0, v)
-        state["u"], state["v"] = u, v
+        np.copyto(v, 0, where=s)
         return s.astype(np.int64)
 
 

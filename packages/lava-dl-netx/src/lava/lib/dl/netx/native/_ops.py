@@ -32,6 +32,7 @@ __all__ = [
     "conv2d",
     "conv_transpose2d",
     "decay",
+    "decay_",
     "matmul_exact",
     "rtz_shift",
     "shift",
@@ -68,6 +69,21 @@ def decay(x: np.ndarray, d: int | np.ndarray, bits: int = DECAY_BITS) -> np.ndar
         if d == 1 << bits:
             return np.zeros(np.shape(x), dtype=np.int64)
     return rtz_shift(np.asarray(x, dtype=np.int64) * ((1 << bits) - np.asarray(d)), bits)
+
+
+def decay_(x: np.ndarray, d: int, scratch: np.ndarray, bits: int = DECAY_BITS) -> np.ndarray:
+    """In-place :func:`decay` of an int64 array ``x`` (``scratch``: int64 array of its shape)."""
+    if d == 0:
+        return x
+    if d == 1 << bits:
+        x[...] = 0
+        return x
+    x *= (1 << bits) - d
+    np.right_shift(x, 63, out=scratch)
+    scratch &= (1 << bits) - 1
+    x += scratch
+    x >>= bits
+    return x
 
 
 def _outside(x: np.ndarray, lo: int, hi: int) -> bool:
@@ -188,8 +204,8 @@ class ConvKernel:
             raise ValueError(f"{c_out} output channels are not divisible by groups={groups}")
         self.groups = groups
         self.shape = w.shape
-        # (G, C_in/G * kH * kW, C_out/G) for cols @ w
-        wg = w.reshape(groups, c_out // groups, c_in_g * kh * kw).transpose(0, 2, 1)
+        # (G, C_out/G, C_in/G * kH * kW) for w @ cols
+        wg = w.reshape(groups, c_out // groups, c_in_g * kh * kw)
         self.w_int = np.ascontiguousarray(wg)
         self.w_f32 = self.w_int.astype(np.float32)
         self.w_f64 = self.w_int.astype(np.float64)
@@ -241,11 +257,10 @@ def conv2d(
     win = sliding_window_view(xf, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
     win = win[:, :, ::sh, ::sw, ::dh, ::dw]  # (B, C, Ho, Wo, kH, kW)
     ho, wo = win.shape[2], win.shape[3]
-    win = win.reshape(b, g, c_in_g, ho, wo, kh, kw).transpose(0, 1, 3, 4, 2, 5, 6)
-    cols = win.reshape(b, g, ho * wo, c_in_g * kh * kw)
-    out = np.matmul(cols, w)  # (B, G, Ho*Wo, C_out/G)
-    out = out.transpose(0, 1, 3, 2).reshape(b, c_out, ho, wo)
-    return out.astype(np.int64)
+    win = win.reshape(b, g, c_in_g, ho, wo, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
+    cols = win.reshape(b, g, c_in_g * kh * kw, ho * wo)  # the one im2col copy
+    out = np.matmul(w, cols)  # (B, G, C_out/G, Ho*Wo)
+    return out.reshape(b, c_out, ho, wo).astype(np.int64)
 
 
 def transpose_kernel(weight: np.ndarray, groups: int = 1) -> np.ndarray:

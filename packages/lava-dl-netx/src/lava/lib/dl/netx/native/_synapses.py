@@ -36,49 +36,81 @@ __all__ = ["SYNAPSE_MODELS", "DelayLine", "SynapseModel", "register_synapse_mode
 
 
 class DelayLine:
-    """Ring buffer delivering a contribution ``1 + d`` steps after it was added.
+    """Ring of slots delivering a contribution ``1 + d`` steps after it was added.
 
     Parameters
     ----------
     shape : tuple of int
-        Shape of one delivery, without the batch axis (``(2, ...)`` for complex currents is
-        handled by the caller through ``lead``).
+        Shape of one delivery, without the batch axis.
     max_delay : int
         Largest delay ``d`` that will be used (0 = plain one-step latency).
     lead : tuple of int
         Axes placed before the batch axis (``(2,)`` for complex currents).
+
+    Notes
+    -----
+    Empty slots are ``None`` (read as zeros); the first contribution to an empty slot is stored
+    without a copy (callers hand over fresh arrays), so the common no-delay synapse costs no
+    buffer traffic.
     """
 
     def __init__(self, shape: tuple[int, ...], max_delay: int, lead: tuple[int, ...] = ()):
         self.shape = tuple(shape)
         self.length = int(max_delay) + 1
         self.lead = lead
-        self.buf: np.ndarray | None = None
+        self.batch = 0
+        self.slots: list[np.ndarray | None] = [None] * self.length
         self.pos = 0
+
+    @property
+    def slot_shape(self) -> tuple[int, ...]:
+        """Shape of one delivery, ``(*lead, B, *shape)``."""
+        return (*self.lead, self.batch, *self.shape)
 
     def reset(self, batch: int) -> None:
         """Empty the line for ``batch`` samples."""
-        self.buf = np.zeros((self.length, *self.lead, batch, *self.shape), dtype=np.int64)
+        self.batch = batch
+        self.slots = [None] * self.length
         self.pos = 0
 
     def pop(self) -> np.ndarray:
         """Take what is due now and advance one step."""
-        assert self.buf is not None
-        out = self.buf[self.pos].copy()
-        self.buf[self.pos] = 0
+        out = self.slots[self.pos]
+        self.slots[self.pos] = None
         self.pos = (self.pos + 1) % self.length
-        return out
+        return np.zeros(self.slot_shape, dtype=np.int64) if out is None else out
 
-    def add(self, x: np.ndarray, d: int = 0) -> None:
-        """Add ``x`` to arrive ``d`` steps after the next :meth:`pop`."""
-        assert self.buf is not None
-        self.buf[(self.pos + d) % self.length] += x
+    def add(self, x: np.ndarray, d: int = 0, mask: np.ndarray | None = None,
+            part: int | None = None) -> None:
+        """Add ``x`` (selected by ``mask``, into ``part``) to arrive ``d`` steps after the next
+        :meth:`pop`. ``x`` may be kept without a copy: do not modify it afterwards."""
+        i = (self.pos + d) % self.length
+        slot = self.slots[i]
+        if slot is None and mask is None and part is None and x.dtype == np.int64:
+            self.slots[i] = x
+            return
+        if slot is None:
+            slot = self.slots[i] = np.zeros(self.slot_shape, dtype=np.int64)
+        tgt = slot if part is None else slot[part]
+        if mask is None:
+            tgt += x
+        else:
+            tgt += np.where(mask, x, 0)
 
     @property
     def pending(self) -> np.ndarray:
-        """Everything in flight, in delivery order (``(length, ..., B, *shape)``)."""
-        assert self.buf is not None
-        return np.roll(self.buf, -self.pos, axis=0)
+        """Everything in flight, in delivery order (``(length, *lead, B, *shape)``)."""
+        out = np.zeros((self.length, *self.slot_shape), dtype=np.int64)
+        for k in range(self.length):
+            slot = self.slots[(self.pos + k) % self.length]
+            if slot is not None:
+                out[k] = slot
+        return out
+
+    def load(self, pending: np.ndarray) -> None:
+        """Replace the content by ``pending`` (delivery order), as :attr:`pending` returns."""
+        self.slots = [np.array(pending[k]) for k in range(self.length)]
+        self.pos = 0
 
 
 Contribution = tuple[int, "np.ndarray | None", np.ndarray, "int | None"]
@@ -125,13 +157,8 @@ class SynapseModel:
 
     def push(self, s: np.ndarray) -> None:
         """Feed the presynaptic message of this step, ``(B, *in_shape)``."""
-        line = self.line
-        assert line.buf is not None
         for d, mask, x, part in self.contributions(s):
-            slot = line.buf[(line.pos + d) % line.length]
-            if part is not None:
-                slot = slot[part]
-            slot += x if mask is None else np.where(mask, x, 0)
+            self.line.add(x, d, mask, part)
 
     def run_sequence(self, s: np.ndarray) -> np.ndarray:
         """Feed ``T`` steps at once and return the ``T`` currents popped meanwhile.
@@ -148,10 +175,9 @@ class SynapseModel:
             when :meth:`pop` and :meth:`push` alternate. The buffers end in the same state.
         """
         line = self.line
-        assert line.buf is not None
         n_t, batch = s.shape[0], s.shape[1]
         length = line.length
-        y = np.zeros((n_t + length, *line.buf.shape[1:]), dtype=np.int64)
+        y = np.zeros((n_t + length, *line.slot_shape), dtype=np.int64)
         y[:length] = line.pending
         flat = s.reshape(n_t * batch, *s.shape[2:])
         for d, mask, x, part in self.contributions(flat):
@@ -160,8 +186,7 @@ class SynapseModel:
             if part is not None:
                 tgt = tgt[:, part]
             tgt += x if mask is None else np.where(mask, x, 0)
-        line.buf = np.ascontiguousarray(y[n_t:n_t + length])
-        line.pos = 0
+        line.load(y[n_t:n_t + length])
         return y[:n_t]
 
 
