@@ -258,5 +258,11 @@ def test_model_normalises_inputs():
     assert layer.weight.dtype == np.float32
     inp = hs.InputLayer(shape=(3,), weight=np.float32(36), bias=np.array([2.0]))
     assert inp.weight == 36.0 and isinstance(inp.bias, float)
+    n = hs.Neuron(type="CUBA", params={"iDecay": np.int64(5), "gradedSpike": np.bool_(True),
+                                       "tauRho": np.float32(0.5), "activation": np.str_("relu"),
+                                       "vThMant": np.array(3)})
+    assert n.params == {"iDecay": 5, "gradedSpike": True, "tauRho": 0.5, "activation": "relu",
+                        "vThMant": 3}
+    assert [type(v) for v in n.params.values()] == [int, bool, float, str, int]
     assert hs.DenseLayer.type == "dense" and hs.RecurrentDenseLayer.type == "dense_rec"
     assert hs.ConvTransposeLayer.type == "convT" and hs.UnpoolLayer.type == "unpool"

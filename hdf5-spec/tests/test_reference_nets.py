@@ -115,10 +115,10 @@ def test_written_file_keeps_layout_values_and_dtypes(net_path, tmp_path):
             assert ndtype == np.bool_
         if leaf == "weight":
             assert ndtype == np.float32
-        if name.endswith("0/weight") or name.endswith("0/bias"):
-            if name.startswith("layer/0/") and net.layers[0].type == "input":
-                assert nshape == (1,) and float(nvalue[0]) == float(np.asarray(value).reshape(-1)[0])
-                continue
+        if name in ("layer/0/weight", "layer/0/bias") and net.layers[0].type == "input":
+            assert nshape == (1,)
+            assert float(nvalue[0]) == float(np.asarray(value).reshape(-1)[0])
+            continue
         # legacy layout normalisations: conv kernels lose the trailing time axis, a (in,)
         # single-output dense weight becomes (1, in); values are unchanged
         assert np.array_equal(np.asarray(nvalue).reshape(-1), np.asarray(value).reshape(-1))

@@ -115,6 +115,21 @@ class _Comparable:
         return _diff(self, other, prefix)
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars -> python scalars (so that equality and the on-disk dtype are stable)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biufSU":
+        value = value[()]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, (np.str_, np.bytes_)):
+        return value.decode() if isinstance(value, np.bytes_) else str(value)
+    return value
+
+
 def _int_tuple(value: Any) -> tuple[int, ...]:
     if isinstance(value, np.ndarray):
         value = value.tolist()
@@ -160,6 +175,10 @@ class Neuron(_Comparable):
 
     type: str
     params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.type = str(self.type)
+        self.params = {str(k): _plain(v) for k, v in self.params.items()}
 
     def get(self, key: str, default: Any = None) -> Any:
         """``params.get(key, default)``."""
