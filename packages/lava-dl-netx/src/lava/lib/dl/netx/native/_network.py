@@ -365,7 +365,9 @@ class Network:
         if n_t == 0:
             raise ValueError("run() needs at least one time step")
         first, batched = self._check_input(seq[0], target)
-        if stepwise or any(layer.recurrent for layer in self.layers):
+        if stepwise or self._chunk(first.shape[0]) < 4 or any(
+            layer.recurrent for layer in self.layers
+        ):
             outs = []
             for t in range(n_t):
                 outs.append(self.step(seq[t], target=target))
@@ -397,15 +399,20 @@ class Network:
             v = v[:, 0] if var == "a" and v.ndim == len(layer.shape) + 2 else v[0]
         return v
 
+    def _chunk(self, batch: int) -> int:
+        """Steps per chunk of the block schedule: about 2**18 values per block and chunk (the
+        arrays then stay in cache); large layers run step by step instead."""
+        biggest = max(int(np.prod(layer.shape)) for layer in self.layers)
+        biggest = max(biggest, int(np.prod(self.input_shape)))
+        return (1 << 18) // max(1, batch * biggest)
+
     def _run_layer_major(self, seq: np.ndarray, batched: bool, target: str,
                          items: list[tuple[Any, int, str]],
                          rec: dict[Any, list[np.ndarray]]) -> np.ndarray:
         """Block-by-block schedule over chunks of time; ``seq`` is ``(T, B, *shape)``."""
         n_t, batch = seq.shape[0], seq.shape[1]
         self._start(batch, batched)
-        biggest = max(int(np.prod(layer.shape)) for layer in self.layers)
-        biggest = max(biggest, int(np.prod(seq.shape[2:])))
-        chunk = max(1, min(n_t, (1 << 16) // max(1, batch * biggest)))
+        chunk = max(1, min(n_t, self._chunk(batch)))
         by_layer: dict[int, list[tuple[Any, str]]] = {}
         for key, li, var in items:
             by_layer.setdefault(li, []).append((key, var))
