@@ -226,3 +226,33 @@ def test_plan_helpers():
                     cos_decay=int(0.95 * np.cos(2 * np.pi / 7) * 4096), vth=1.1)
     assert abs(rf.period - 7) < 0.01 and abs(rf.alpha - 0.05) < 1e-3
     assert rf.effective_vth == 70
+
+
+def test_a_third_party_loader_extends_netx_through_the_registry():
+    from lava.lib.dl.hdf5_spec._plugins import PluginConflictError
+
+    def load_gated(layer, ctx):
+        n = int(layer.shape[0])
+        w = np.asarray(layer.fields["gain"], dtype=np.int64) * np.eye(n, dtype=np.int64)
+        return P.LayerPlan(index=ctx.index, type=layer.type, shape=(n,),
+                           neuron=P.SigmaNeuron(), synapse=P.DenseSynapse(weight=w),
+                           input_shape=ctx.prev_shape)
+
+    registry = L.loader_registry()
+    registry.register("acme/gated", load_gated, origin="test")
+    try:
+        desc = H.NetworkDescription(layers=[
+            H.InputLayer(shape=(3,), neuron=H.Neuron(type="SDNN", params={"vThMant": 0})),
+            H.GenericLayer(type="gated", namespace="acme", shape=(3,),
+                           fields={"gain": np.array(2)}),
+        ])
+        net = Network(desc)
+        assert net.layers[1].plan.type == "gated"
+        out = net.run(np.ones((3, 3), dtype=np.int64))
+        assert out[:, 1].tolist() == [2 << 6] * 3  # Delta sends 1 << 6 once, gain 2
+        with pytest.raises(PluginConflictError, match="lava-dl/dense"):
+            registry.register("lava-dl/dense", load_gated, origin="test")
+    finally:
+        registry.unregister("acme/gated")
+    with pytest.raises(L.LoaderError, match="acme/gated"):
+        L.build_plan(desc)
