@@ -7,7 +7,7 @@ network driven through them works with any run configuration.
 
 from __future__ import annotations
 
-from lava.magma.core.decorator import implements
+from lava.magma.core.decorator import implements, tag
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava.proc.io import sink as _sink
 from lava.proc.io import source as _source
@@ -25,6 +25,7 @@ class RingBufferSink(_sink.RingBuffer):
 
 
 @implements(proc=RingBufferSource, protocol=LoihiProtocol)
+@tag("bit_accurate_loihi")
 class PyRingBufferSourceModel(_source.PySendModelFixed):
     """Lava's fixed-point source model bound to :class:`RingBufferSource`."""
 
@@ -32,6 +33,7 @@ class PyRingBufferSourceModel(_source.PySendModelFixed):
 
 
 @implements(proc=RingBufferSink, protocol=LoihiProtocol)
+@tag("bit_accurate_loihi")
 class PyRingBufferSinkModel(_sink.PyReceiveModelFixed):
     """Lava's fixed-point sink model bound to :class:`RingBufferSink`."""
 

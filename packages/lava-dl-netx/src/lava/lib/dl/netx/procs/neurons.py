@@ -127,6 +127,7 @@ class PyNetxLifResetModel(_lif_models.PyLifResetModelBitAcc):
 
 
 @implements(proc=Delta, protocol=LoihiProtocol)
+@tag("bit_accurate_loihi")
 class PyNetxDeltaModel(_sdn_models.PyDeltaModelFixed):
     """Lava's fixed-point Delta model, bound to :class:`Delta`."""
 
@@ -134,6 +135,7 @@ class PyNetxDeltaModel(_sdn_models.PyDeltaModelFixed):
 
 
 @implements(proc=SigmaDelta, protocol=LoihiProtocol)
+@tag("bit_accurate_loihi")
 class PyNetxSigmaDeltaModel(_sdn_models.PySigmaDeltaModelFixed):
     """Lava's fixed-point SigmaDelta model, bound to :class:`SigmaDelta`."""
 
@@ -141,6 +143,7 @@ class PyNetxSigmaDeltaModel(_sdn_models.PySigmaDeltaModelFixed):
 
 
 @implements(proc=Sigma, protocol=LoihiProtocol)
+@tag("bit_accurate_loihi")
 class PyNetxSigmaModel(_sdn_models.PySigmaModelFixed):
     """Lava's fixed-point Sigma model, bound to :class:`Sigma`."""
 

@@ -101,6 +101,7 @@ class PyNetxDelaySparseModel(_sparse_models.PyDelaySparseModelBitAcc):
 
 
 @implements(proc=Conv, protocol=LoihiProtocol)
+@tag("bit_accurate_loihi")
 class PyNetxConvModel(_conv_models.PyConvModelFixed):
     """Lava's fixed-point Conv model bound to :class:`Conv`."""
 
