@@ -161,3 +161,27 @@ def test_fuzzed_bytes_give_format_error_or_valid_result(tmp_path, seed):
         assert str(path) in str(exc)
     else:
         hs.validate(net)
+
+
+def _readme_blocks(lang):
+    text = (PKG_ROOT / "README.md").read_text(encoding="utf-8")
+    parts = text.split("```" + lang + "\n")[1:]
+    return [p.split("```", 1)[0] for p in parts]
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    blocks = _readme_blocks("python")
+    assert blocks
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})
+    assert "dense (10,) 36 10" in capsys.readouterr().out
+
+
+def test_readme_inspect_output_is_current(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["example", "example.net"]) == 0
+    capsys.readouterr()
+    assert main(["inspect", "example.net"]) == 0
+    shown = _readme_blocks("text")[0]
+    assert capsys.readouterr().out == shown
