@@ -70,17 +70,19 @@ class _SpikeReal(torch.autograd.Function):
         fired = (voltage >= threshold).to(voltage.dtype)
         ctx.save_for_backward(voltage, threshold)
         ctx.params = (tau_rho, scale_rho, graded)
-        return fired * voltage / scale if graded else fired
+        return fired.mul_(voltage).div_(scale) if graded else fired
 
     @staticmethod
     def backward(ctx, grad):
         voltage, threshold = ctx.saved_tensors
         tau, rho, graded = ctx.params
+        # in-place chain on one temporary: fewer passes over memory
+        pdf = voltage - threshold
         if graded:
-            pdf = rho * torch.exp(torch.clamp(voltage - threshold, max=0) / tau)
+            pdf.clamp_(max=0).div_(tau).exp_().mul_(rho)
         else:
-            pdf = rho / (2 * tau) * torch.exp(-torch.abs(voltage - threshold) / tau)
-        grad_v = grad * pdf
+            pdf.abs_().div_(-tau).exp_().mul_(rho / (2 * tau))
+        grad_v = pdf.mul_(grad)
         grad_th = _reduce_like(-grad_v, threshold) if ctx.needs_input_grad[1] else None
         return grad_v, grad_th, None, None, None, None
 

@@ -155,6 +155,23 @@ def reset_level(
     return torch.where(off, torch.full_like(level, NO_RESET), level)
 
 
+def keep_mask(y: torch.Tensor, level: torch.Tensor, s_scale: int) -> torch.Tensor:
+    """``1.0`` where a trace did not reach its reset level, else ``0.0`` (same dtype as ``y``).
+
+    ``y`` (M, T) holds exact values ``Y / s_scale``; for power-of-two scales the comparison is
+    done in float (exact, one pass), otherwise on the integers.
+    """
+    if s_scale & (s_scale - 1) == 0:
+        thr = (level.to(torch.float64) / s_scale).to(y.dtype).unsqueeze(1)
+        return (y < thr).to(y.dtype)
+    return (to_fixed(y, s_scale) < level.unsqueeze(1)).to(y.dtype)
+
+
+def rowdot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise dot product of two (M, T) tensors -> (M,)."""
+    return torch.einsum("mt,mt->m", a, b)
+
+
 def to_fixed(v: torch.Tensor, s_scale: int) -> torch.Tensor:
     """Integer state of a float state (product in ``v``'s dtype, truncated toward zero)."""
     return (v.detach() * s_scale).to(torch.int64)

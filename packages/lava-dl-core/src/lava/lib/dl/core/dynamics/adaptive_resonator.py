@@ -49,6 +49,7 @@ class AdaptiveResonatorResult(NamedTuple):
 class _AdaptiveResonator(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x_re, x_im, sin_d, cos_d, re0, im0, adapt, opts):
+        ctx.set_materialize_grads(False)
         s = opts.s_scale
         rd, td, t0, step, r0, th0_i = adapt
         _, fwd = resolve("adaptive_resonator_fwd", x_re.device, opts.backend)
@@ -67,19 +68,24 @@ class _AdaptiveResonator(torch.autograd.Function):
     def backward(ctx, g_re, g_im, _g_th, _g_ref, g_re_f, g_im_f, _g_rf, _g_thf):
         re, im, sin_d, cos_d, re0, im0 = ctx.saved_tensors
         opts = ctx.opts
-        g_re, g_im = g_re.clone(), g_im.clone()
+        g_re = torch.zeros_like(re) if g_re is None else g_re
+        g_im = torch.zeros_like(im) if g_im is None else g_im
         if g_re_f is not None:
+            g_re = g_re.clone()
             g_re[:, -1] += g_re_f
         if g_im_f is not None:
+            g_im = g_im.clone()
             g_im[:, -1] += g_im_f
         s = sin_d.detach().to(re.dtype) / P_SCALE
         c = cos_d.detach().to(re.dtype) / P_SCALE
         _, bwd = resolve("resonator_bwd", re.device, opts.backend)
         a_re, a_im = bwd(g_re.contiguous(), g_im.contiguous(), s, c, None)
         need = ctx.needs_input_grad
-        g_sin, g_cos, _, _ = resonator_param_grads(
-            a_re, a_im, re, im, re0, im0, need[2:4], opts.lava_dl_compat, re, im
-        )
+        g_sin = g_cos = None
+        if need[2] or need[3]:
+            g_sin, g_cos = resonator_param_grads(
+                a_re, a_im, re, im, re0, im0, need[2:4], opts.lava_dl_compat, re, im
+            )
         g_r0, g_i0 = initial_state_grads(a_re[:, 0], a_im[:, 0], s, c, need[4], need[5])
         return a_re, a_im, g_sin, g_cos, g_r0, g_i0, None, None
 

@@ -61,40 +61,47 @@ class LeakyIntegratorResult(NamedTuple):
 class _LeakyIntegrator(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, decay, state, level, opts):
+        ctx.set_materialize_grads(False)
         s = opts.s_scale
         _, fwd = resolve("leaky_integrator_fwd", x.device, opts.backend)
         y = fwd(
             x, decay.detach().to(torch.int64), C.to_fixed(state, s), level, s_scale=s
         )
+        last = y[:, -1]
         if level is None:
-            keep = torch.ones_like(y)
+            final = last.clone()
         else:
-            keep = (C.to_fixed(y, s) < level.unsqueeze(1)).to(y.dtype)
-        final = y[:, -1] * keep[:, -1]
-        ctx.save_for_backward(y, keep, decay, state)
+            final = torch.where(C.to_fixed(last, s) >= level, torch.zeros_like(last), last)
+        ctx.save_for_backward(y, decay, state, level)
         ctx.opts = opts
-        ctx.has_level = level is not None
         return y, final
 
     @staticmethod
     def backward(ctx, grad_y, grad_final):
-        y, keep, decay, state = ctx.saved_tensors
+        y, decay, state, level = ctx.saved_tensors
         opts = ctx.opts
-        exact = opts.exact_reset and ctx.has_level
-        gy = grad_y.clone()
+        exact = opts.exact_reset and level is not None
+        need_decay, need_state = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
+        keep = None
+        if level is not None and (exact or (need_decay and not opts.lava_dl_compat)):
+            keep = C.keep_mask(y, level, opts.s_scale)
+        if grad_y is None:
+            grad_y = torch.zeros_like(y)
         if grad_final is not None:
-            gy[:, -1] += grad_final * (keep[:, -1] if exact else 1)
+            grad_y = grad_y.clone()
+            grad_y[:, -1] += grad_final * (keep[:, -1] if exact else 1)
         gain = 1 - decay.detach().to(y.dtype) / P_SCALE
         _, bwd = resolve("leaky_integrator_bwd", y.device, opts.backend)
-        grad_x = bwd(gy.contiguous(), gain.contiguous(), keep if exact else None)
+        grad_x = bwd(grad_y.contiguous(), gain.contiguous(), keep if exact else None)
         grad_decay = grad_state = None
-        if ctx.needs_input_grad[1]:
+        if need_decay:
             if opts.lava_dl_compat:
-                grad_decay = (grad_x[:, 1:] * y[:, :-1]).sum(1)
+                grad_decay = C.rowdot(grad_x[:, 1:], y[:, :-1])
             else:
-                post = torch.cat([state.detach().to(y.dtype).unsqueeze(1), (y * keep)[:, :-1]], 1)
-                grad_decay = -(grad_x * post).sum(1) / P_SCALE
-        if ctx.needs_input_grad[2]:
+                prev = y[:, :-1] if keep is None else y[:, :-1] * keep[:, :-1]
+                first = grad_x[:, 0] * state.detach().to(y.dtype)
+                grad_decay = -(C.rowdot(grad_x[:, 1:], prev) + first) / P_SCALE
+        if need_state:
             grad_state = gain * grad_x[:, 0]
         return grad_x, grad_decay, grad_state, None, None
 

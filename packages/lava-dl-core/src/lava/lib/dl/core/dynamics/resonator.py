@@ -62,7 +62,7 @@ class ResonatorResult(NamedTuple):
 
 
 def resonator_param_grads(a_re, a_im, re_post, im_post, re0, im0, need, compat, re_pre, im_pre):
-    """Gradients of sin/cos decays and initial states from the backward recurrence outputs.
+    """Gradients of the sin/cos decays from the backward recurrence outputs.
 
     Parameters
     ----------
@@ -72,8 +72,8 @@ def resonator_param_grads(a_re, a_im, re_post, im_post, re0, im0, need, compat, 
         Post-reset traces.
     re0, im0 : Tensor (M,)
         Initial states (float values).
-    need : sequence of 4 bool
-        Whether the sin, cos, real-state and imag-state gradients are needed.
+    need : sequence of 2 bool
+        Whether the sin and cos gradients are needed.
     compat : bool
         lava-dl 0.6 scaling (no 1/4096, pre-reset traces, t >= 1 only).
     re_pre, im_pre : Tensor (M, T)
@@ -81,25 +81,30 @@ def resonator_param_grads(a_re, a_im, re_post, im_post, re0, im0, need, compat, 
 
     Returns
     -------
-    tuple of 4 (Tensor (M,) or None)
-        ``(grad_sin, grad_cos, grad_re0, grad_im0)`` without the 1/4096 factor on the states.
+    grad_sin, grad_cos : Tensor (M,) or None
     """
-    dtype = a_re.dtype
-    g_sin = g_cos = g_r0 = g_i0 = None
-    if need[0] or need[1]:
-        if compat:
-            ar, ai, rp, ip = a_re[:, 1:], a_im[:, 1:], re_pre[:, :-1], im_pre[:, :-1]
-            den = 1
-        else:
-            ar, ai = a_re, a_im
-            rp = torch.cat([re0.detach().to(dtype).unsqueeze(1), re_post[:, :-1]], 1)
-            ip = torch.cat([im0.detach().to(dtype).unsqueeze(1), im_post[:, :-1]], 1)
-            den = P_SCALE
-        if need[0]:
-            g_sin = (ai * rp - ar * ip).sum(1) / den
-        if need[1]:
-            g_cos = (ar * rp + ai * ip).sum(1) / den
-    return g_sin, g_cos, g_r0, g_i0
+    dot = C.rowdot
+    ar, ai = a_re[:, 1:], a_im[:, 1:]
+    if compat:
+        rp, ip = re_pre[:, :-1], im_pre[:, :-1]
+        r0 = i0 = None
+        den = 1
+    else:
+        rp, ip = re_post[:, :-1], im_post[:, :-1]
+        r0, i0 = re0.detach().to(a_re.dtype), im0.detach().to(a_re.dtype)
+        den = P_SCALE
+    g_sin = g_cos = None
+    if need[0]:
+        g_sin = dot(ai, rp) - dot(ar, ip)
+        if r0 is not None:
+            g_sin = g_sin + a_im[:, 0] * r0 - a_re[:, 0] * i0
+        g_sin = g_sin / den
+    if need[1]:
+        g_cos = dot(ar, rp) + dot(ai, ip)
+        if r0 is not None:
+            g_cos = g_cos + a_re[:, 0] * r0 + a_im[:, 0] * i0
+        g_cos = g_cos / den
+    return g_sin, g_cos
 
 
 def initial_state_grads(a_re0, a_im0, s, c, need_re, need_im):
@@ -112,6 +117,7 @@ def initial_state_grads(a_re0, a_im0, s, c, need_re, need_im):
 class _Resonator(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x_re, x_im, sin_d, cos_d, re0, im0, level, opts):
+        ctx.set_materialize_grads(False)
         s = opts.s_scale
         _, fwd = resolve("resonator_fwd", x_re.device, opts.backend)
         re, im = fwd(
@@ -124,37 +130,51 @@ class _Resonator(torch.autograd.Function):
             level,
             s_scale=s,
         )
+        re_l, im_l = re[:, -1], im[:, -1]
         if level is None:
-            keep = torch.ones_like(re)
-            im_reset = torch.zeros_like(im)
+            re_f, im_f = re_l.clone(), im_l.clone()
         else:
-            keep = (C.to_fixed(im, s) < level.unsqueeze(1)).to(re.dtype)
-            im_reset = ((level - 1).to(re.dtype) / s).unsqueeze(1).expand_as(im)
-        re_post = re * keep
-        im_post = im * keep + im_reset * (1 - keep)
-        ctx.save_for_backward(re, im, re_post, im_post, keep, sin_d, cos_d, re0, im0)
-        ctx.opts, ctx.has_level = opts, level is not None
-        return re, im, re_post[:, -1].clone(), im_post[:, -1].clone()
+            fired = C.to_fixed(im_l, s) >= level
+            re_f = torch.where(fired, torch.zeros_like(re_l), re_l)
+            im_f = torch.where(fired, (level - 1).to(im.dtype) / s, im_l)
+        ctx.save_for_backward(re, im, sin_d, cos_d, re0, im0, level)
+        ctx.opts = opts
+        return re, im, re_f, im_f
 
     @staticmethod
     def backward(ctx, g_re, g_im, g_re_f, g_im_f):
-        re, im, re_post, im_post, keep, sin_d, cos_d, re0, im0 = ctx.saved_tensors
+        re, im, sin_d, cos_d, re0, im0, level = ctx.saved_tensors
         opts = ctx.opts
-        exact = opts.exact_reset and ctx.has_level
-        g_re, g_im = g_re.clone(), g_im.clone()
+        need = ctx.needs_input_grad
+        exact = opts.exact_reset and level is not None
+        need_param = need[2] or need[3]
+        keep = None
+        if level is not None and (exact or (need_param and not opts.lava_dl_compat)):
+            keep = C.keep_mask(im, level, opts.s_scale)
+        g_re = torch.zeros_like(re) if g_re is None else g_re
+        g_im = torch.zeros_like(im) if g_im is None else g_im
         k_last = keep[:, -1] if exact else 1
         if g_re_f is not None:
+            g_re = g_re.clone()
             g_re[:, -1] += g_re_f * k_last
         if g_im_f is not None:
+            g_im = g_im.clone()
             g_im[:, -1] += g_im_f * k_last
         s = sin_d.detach().to(re.dtype) / P_SCALE
         c = cos_d.detach().to(re.dtype) / P_SCALE
         _, bwd = resolve("resonator_bwd", re.device, opts.backend)
         a_re, a_im = bwd(g_re.contiguous(), g_im.contiguous(), s, c, keep if exact else None)
-        need = ctx.needs_input_grad
-        g_sin, g_cos, _, _ = resonator_param_grads(
-            a_re, a_im, re_post, im_post, re0, im0, need[2:4], opts.lava_dl_compat, re, im
-        )
+        g_sin = g_cos = None
+        if need_param:
+            if keep is None:
+                re_post, im_post = re, im
+            else:
+                reset_im = ((level - 1).to(re.dtype) / opts.s_scale).unsqueeze(1)
+                re_post = re * keep
+                im_post = im * keep + reset_im * (1 - keep)
+            g_sin, g_cos = resonator_param_grads(
+                a_re, a_im, re_post, im_post, re0, im0, need[2:4], opts.lava_dl_compat, re, im
+            )
         g_r0, g_i0 = initial_state_grads(a_re[:, 0], a_im[:, 0], s, c, need[4], need[5])
         return a_re, a_im, g_sin, g_cos, g_r0, g_i0, None, None
 
