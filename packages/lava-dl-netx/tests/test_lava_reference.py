@@ -15,16 +15,15 @@ import pytest
 
 pytest.importorskip("lava.magma", reason="the Lava backend needs lava-nc (Python 3.10)")
 
+from lava.lib.dl.netx import blocks, hdf5, native  # noqa: E402
+from lava.lib.dl.netx.native import from_lava_layout  # noqa: E402
+from lava.lib.dl.netx.procs.io import RingBufferSink, RingBufferSource  # noqa: E402
 from lava.magma.core.run_conditions import RunSteps  # noqa: E402
 from lava.magma.core.run_configs import Loihi1SimCfg, Loihi2SimCfg  # noqa: E402
 from lava.proc import io  # noqa: E402
 from lava.proc.lif.process import LIF  # noqa: E402
 from lava.proc.rf.process import RF  # noqa: E402
 from lava.proc.rf_iz.process import RF_IZ  # noqa: E402
-
-from lava.lib.dl.netx import blocks, hdf5, native  # noqa: E402
-from lava.lib.dl.netx.native import from_lava_layout  # noqa: E402
-from lava.lib.dl.netx.procs.io import RingBufferSink, RingBufferSource  # noqa: E402
 
 
 def _shared() -> Path:

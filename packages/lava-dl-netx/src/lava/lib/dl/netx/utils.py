@@ -47,7 +47,7 @@ __all__ = [
 
 _LAVA_HINT = (
     "The Lava backend of netx needs lava-nc 0.10.0, which runs on Python 3.10 with numpy<2: "
-    'install it there with  pip install "lava-dl-netx[lava]". On any Python, the native '
+    'install it there with pip install "lava-dl-netx[lava]". On any Python, the native '
     "runtime lava.lib.dl.netx.native.Network runs the same networks without Lava."
 )
 

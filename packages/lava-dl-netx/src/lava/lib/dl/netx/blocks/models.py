@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import typing as ty
 
-from lava.magma.core.decorator import implements, tag
-from lava.magma.core.model.sub.model import AbstractSubProcessModel
-from lava.magma.core.process.process import AbstractProcess
-from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
-
 from lava.lib.dl.netx.blocks.process import (
     ComplexConv,
     ComplexDense,
@@ -26,6 +21,10 @@ from lava.lib.dl.netx.blocks.process import (
     RecurrentDense,
     Unpool,
 )
+from lava.magma.core.decorator import implements, tag
+from lava.magma.core.model.sub.model import AbstractSubProcessModel
+from lava.magma.core.process.process import AbstractProcess
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 __all__ = ["AbstractPyBlockModel"]
 

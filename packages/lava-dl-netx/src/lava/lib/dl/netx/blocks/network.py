@@ -18,17 +18,17 @@ import typing as ty
 from collections.abc import Callable
 
 import numpy as np
-from lava.magma.core.decorator import implements, tag
-from lava.magma.core.model.sub.model import AbstractSubProcessModel
-from lava.magma.core.process.ports.ports import InPort, OutPort
-from lava.magma.core.process.process import AbstractProcess
-from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava.lib.dl.netx import _plan as P
 from lava.lib.dl.netx._loaders import build_plan
 from lava.lib.dl.netx.blocks import process as B
 from lava.lib.dl.netx.procs import neurons as N
 from lava.lib.dl.netx.utils import optimize_weight_bits
+from lava.magma.core.decorator import implements, tag
+from lava.magma.core.model.sub.model import AbstractSubProcessModel
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import AbstractProcess
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 __all__ = ["BLOCK_BUILDERS", "NEURON_BUILDERS", "Network", "register_block_builder",
            "register_neuron_builder", "run_network"]
@@ -293,9 +293,10 @@ class Network(AbstractProcess):
                  sparse_fc_layer: bool = False, **options: ty.Any) -> None:
         from lava.lib.dl.netx._loaders import _read
 
+        super().__init__(net_config=os.fspath(net_config) if isinstance(
+            net_config, (str, os.PathLike)) else "<memory>", num_layers=num_layers,
+            input_message_bits=input_message_bits)
         desc, source = _read(net_config)
-        super().__init__(net_config=source, num_layers=num_layers,
-                         input_message_bits=input_message_bits)
         self.filename = os.fspath(net_config) if isinstance(net_config, (str, os.PathLike)) \
             else source
         self.net_config = desc
@@ -410,10 +411,9 @@ def run_network(net: Network, x: ty.Any, *, target: str = "inp", run_cfg: ty.Any
         What ``net.out`` sent, ``(*out_shape, T)``; with probes also ``{(i, var): array}``
         (time last).
     """
+    from lava.lib.dl.netx.procs.io import RingBufferSink, RingBufferSource
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
-
-    from lava.lib.dl.netx.procs.io import RingBufferSink, RingBufferSource
 
     data = np.asarray(x)
     if data.ndim < 2:

@@ -22,15 +22,15 @@ from __future__ import annotations
 import typing as ty
 
 import numpy as np
+
+from lava.lib.dl.netx.procs import neurons as _neurons
+from lava.lib.dl.netx.procs import synapses as _syn
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess
 from lava.proc.lif import process as _lava_lif
 from lava.proc.rf import process as _lava_rf
 from lava.proc.rf_iz import process as _lava_rf_iz
 from lava.proc.sdn import process as _lava_sdn
-
-from lava.lib.dl.netx.procs import neurons as _neurons
-from lava.lib.dl.netx.procs import synapses as _syn
 
 __all__ = [
     "AbstractBlock",
@@ -81,8 +81,8 @@ def _lava_bias(bias: ty.Any, shape: tuple[int, ...]) -> np.ndarray:
     b = np.asarray(bias)
     if b.ndim == 0 or b.size == 1:
         return np.full(shape, int(b.reshape(-1)[0]), dtype=np.int32)
-    if len(shape) == 1 or b.shape == tuple(shape):
-        return np.broadcast_to(b, shape).astype(np.int32)
+    if b.shape == tuple(shape) or (len(shape) == 1 and b.size == shape[0]):
+        return b.reshape(shape).astype(np.int32)
     if b.ndim == 1 and b.shape[0] == shape[-1]:
         return np.broadcast_to(b.reshape((1,) * (len(shape) - 1) + (-1,)), shape).astype(np.int32)
     raise ValueError(
