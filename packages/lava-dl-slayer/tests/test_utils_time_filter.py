@@ -35,7 +35,7 @@ def test_per_neuron_shift_divides_sampling_time_once():  # spec §15 #14
 
 
 def test_shift_size_mismatch():
-    with pytest.raises(ValueError, match="one per neuron"):
+    with pytest.raises(ValueError, match="shift_val"):
         time_ops.shift(torch.rand(1, 3, 5), torch.tensor([1.0, 2.0]))
 
 

@@ -13,12 +13,11 @@ by :math:`\lfloor d_c / T_s \rfloor` steps and the delay gradient is the finite-
 
 from __future__ import annotations
 
-import math
-
 import torch
 
+from lava.lib.dl import core
+
 from ..neuron.base import ShapeError, _check_input_rank
-from ..utils.time import shift
 
 __all__ = ["Delay", "delay"]
 
@@ -44,28 +43,7 @@ def delay(
     """
     if isinstance(delay_val, torch.Tensor):
         delay_val = delay_val.detach()
-    return shift(input, delay_val, sampling_time)
-
-
-class _LearnableDelay(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, d, sampling_time, grad_scale):  # noqa: D102
-        # x (B, M, T), d (M,)
-        y = shift(x, d, sampling_time)
-        ctx.save_for_backward(d, y)
-        ctx.cfg = (sampling_time, grad_scale)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):  # noqa: D102
-        d, y = ctx.saved_tensors
-        sampling_time, grad_scale = ctx.cfg
-        g_x = shift(grad, -d, sampling_time)
-        diff = torch.zeros_like(y)
-        diff[..., 1:] = y[..., :-1] - y[..., 1:]
-        diff[..., 0] = -y[..., 0]
-        g_d = grad_scale * (grad * diff).sum(dim=(0, 2))
-        return g_x, g_d, None, None
+    return core.time.delay(input, delay_val, sampling_time)
 
 
 class Delay(torch.nn.Module):
@@ -136,8 +114,10 @@ class Delay(torch.nn.Module):
                 f"axon.Delay has {self.delay.numel()} delays but the input has {shape[0]} channels"
             )
         self.clamp()
-        per_channel = math.prod(shape[1:])
-        d = self.delay.reshape(-1, 1).expand(shape[0], per_channel).reshape(-1)
-        x = input.reshape(input.shape[0], -1, input.shape[-1])
-        y = _LearnableDelay.apply(x, d, self.sampling_time, self.grad_scale)
-        return y.reshape(input.shape)
+        # core's truncating shift gives d y / d shift = (y[t-1] - y[t]) / Ts; lava-dl's delay
+        # gradient is grad_scale * (y[t-1] - y[t]), so the gradient path is scaled by
+        # grad_scale * Ts (the forward value is unchanged)
+        d = self.delay
+        k = self.grad_scale * self.sampling_time
+        d = d.detach() + k * (d - d.detach())
+        return core.time.shift(input, d, self.sampling_time)

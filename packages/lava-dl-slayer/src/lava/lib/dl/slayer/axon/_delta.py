@@ -27,15 +27,19 @@ from __future__ import annotations
 
 import torch
 
+from lava.lib.dl import core
+
 from ..neuron.base import ShapeError, _check_input_rank
 from ..utils.quantize import MODE, quantize
 
 __all__ = ["Delta"]
 
 
-class _DeltaFn(torch.autograd.Function):
+class _CumErrorDelta(torch.autograd.Function):
+    """TODO(core): the ``cum_error`` variant of the delta encoder (core has the plain one)."""
+
     @staticmethod
-    def forward(ctx, x, threshold, pre, res, err, tau_grad, scale_grad, cum_error):  # noqa: D102
+    def forward(ctx, x, threshold, pre, res, err, tau_grad, scale_grad):  # noqa: D102
         T = x.shape[-1]
         y = torch.empty_like(x)
         delta_all = torch.empty_like(x)
@@ -43,12 +47,9 @@ class _DeltaFn(torch.autograd.Function):
         for t in range(T):
             d = x[..., t] - pre + res
             delta_all[..., t] = d
-            if cum_error:
-                err = err + d
-                fire = torch.abs(err) >= th
-                err = err * (~fire).to(x.dtype)
-            else:
-                fire = torch.abs(d) >= th
+            err = err + d
+            fire = torch.abs(err) >= th
+            err = err * (~fire).to(x.dtype)
             out = d * fire.to(x.dtype)
             y[..., t] = out
             res = d - out
@@ -79,7 +80,7 @@ class _DeltaFn(torch.autograd.Function):
             else:
                 dims = [d for d in range(per.dim()) if th.shape[d] == 1]
                 g_th = per.sum(dim=dims, keepdim=True).reshape(th.shape)
-        return g_x, g_th, None, None, None, None, None, None
+        return g_x, g_th, None, None, None, None, None
 
 
 class Delta(torch.nn.Module):
@@ -176,12 +177,19 @@ class Delta(torch.nn.Module):
         pre = self._state("pre_state", batch_shape, input)
         res = self._state("residual_state", batch_shape, input)
         err = self._state("error_state", batch_shape, input)
-        th = self.threshold if self.threshold.numel() == 1 else self.threshold.unsqueeze(0)
-        y, pre, res, err = _DeltaFn.apply(
-            input, th, pre, res, err, self.tau_grad, self.scale_grad, self.cum_error
-        )
+        if self.cum_error:
+            th = self.threshold if self.threshold.numel() == 1 else self.threshold.unsqueeze(0)
+            y, pre, res, err = _CumErrorDelta.apply(
+                input, th, pre, res, err, self.tau_grad, self.scale_grad
+            )
+            y = quantize(y, step=1 / self.scale, mode=MODE.FLOOR)
+        else:
+            y, pre, res = core.delta_encoder(
+                input, self.threshold, scale=self.scale, prev=pre, residual=res,
+                tau_grad=self.tau_grad, scale_grad=self.scale_grad,
+            )
         if self.persistent_state:
             self.pre_state = pre.detach().clone()
             self.residual_state = res.detach().clone()
             self.error_state = err.detach().clone()
-        return quantize(y, step=1 / self.scale, mode=MODE.FLOOR)
+        return y

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from lava.lib.dl import core
+
 from ..neuron.base import ShapeError, _check_input_rank
 
 __all__ = ["Sigma"]
@@ -48,11 +50,11 @@ class Sigma(torch.nn.Module):
                 f"dendrite.Sigma: input neuron shape {shape} differs from {tuple(self.shape)} "
                 "fixed by the first call"
             )
-        out = torch.cumsum(input, dim=-1)
-        if self.persistent_state:
-            pre = self.pre_state
-            if pre.numel() != 1 and tuple(pre.shape) != tuple(input.shape[:-1]):
-                pre = torch.zeros(1, dtype=input.dtype, device=input.device)
-            out = out + pre.unsqueeze(-1) if pre.numel() != 1 else out + pre
-            self.pre_state = out[..., -1].detach().clone()
-        return out
+        if not self.persistent_state:
+            return core.sigma_decoder(input).y
+        pre = self.pre_state
+        if pre.numel() != 1 and tuple(pre.shape) != tuple(input.shape[:-1]):
+            pre = torch.zeros(1, dtype=input.dtype, device=input.device)  # batch changed
+        out = core.sigma_decoder(input, state=pre.to(input.dtype))
+        self.pre_state = out.state.detach().clone()
+        return out.y

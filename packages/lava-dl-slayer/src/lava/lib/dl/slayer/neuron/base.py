@@ -35,7 +35,7 @@ from typing import Any
 
 import torch
 
-from ..utils.quantize import quantize
+from lava.lib.dl.core import fixed_point
 
 __all__ = ["Neuron", "ShapeError"]
 
@@ -335,9 +335,7 @@ class Neuron(torch.nn.Module):
         torch.Tensor
             Same shape; values ``m / w_scale`` with even ``m`` in ``[-256, 254]``.
         """
-        w = self.w_scale
-        q = quantize(weight, step=2 / w).clamp(-256 / w, 254 / w)
-        return q * w if descale else q
+        return fixed_point.quantize_8bit(weight, self.w_scale, descale=descale)
 
     def clamp(self) -> None:
         """Clamp the learnable parameters to their valid range (no-op in the base)."""

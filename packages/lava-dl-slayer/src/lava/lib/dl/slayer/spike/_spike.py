@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from ._functions import RealSpike
+from lava.lib.dl import core
 
 __all__ = ["Spike"]
 
@@ -58,6 +58,8 @@ class Spike:
         torch.Tensor
             Spikes, same shape as ``voltage``.
         """
-        if tau_rho <= 0:
-            raise ValueError(f"Spike: tau_rho must be > 0, got {tau_rho}")
-        return RealSpike.apply(voltage, threshold, tau_rho, scale_rho, graded_spike, scale)
+        if isinstance(threshold, torch.Tensor):
+            threshold = threshold.detach()  # lava-dl: no threshold gradient
+        return core.spike_real(
+            voltage, threshold, tau_rho, scale_rho, graded=bool(graded_spike), scale=scale
+        )

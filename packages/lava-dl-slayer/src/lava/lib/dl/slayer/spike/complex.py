@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from ._functions import ComplexSpike
+from lava.lib.dl import core
 
 __all__ = ["Spike"]
 
@@ -59,12 +59,11 @@ class Spike:
         torch.Tensor
             Spikes, same shape as ``real``.
         """
-        if real.shape != imag.shape:
-            raise ValueError(
-                f"complex Spike: real {tuple(real.shape)} and imag {tuple(imag.shape)} differ"
-            )
-        if tau_rho <= 0:
-            raise ValueError(f"complex Spike: tau_rho must be > 0, got {tau_rho}")
-        return ComplexSpike.apply(
-            real, imag, threshold, tau_rho, scale_rho, graded_spike, imag_last, scale
+        if isinstance(threshold, torch.Tensor):
+            threshold = threshold.detach()  # lava-dl: no threshold gradient
+        if isinstance(imag_last, torch.Tensor):
+            imag_last = imag_last.to(imag.dtype)
+        return core.spike_complex(
+            real, imag, threshold, tau_rho, scale_rho, graded=bool(graded_spike),
+            imag_last=imag_last, scale=scale,
         )

@@ -18,15 +18,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lava.lib.dl import core
+
 __all__ = ["FIR", "FIRBank", "conv", "corr"]
-
-
-def _prepare(input: torch.Tensor, filter: torch.Tensor):
-    filt = torch.as_tensor(filter, dtype=input.dtype, device=input.device).reshape(-1)
-    if filt.numel() == 0:
-        raise ValueError("filter must have at least one tap")
-    x = input.reshape(-1, 1, input.shape[-1])
-    return x, filt
 
 
 def conv(input: torch.Tensor, filter: torch.Tensor, sampling_time: float = 1) -> torch.Tensor:
@@ -46,10 +40,7 @@ def conv(input: torch.Tensor, filter: torch.Tensor, sampling_time: float = 1) ->
     torch.Tensor
         Same shape as ``input``.
     """
-    x, f = _prepare(input, filter)
-    k = f.numel()
-    y = F.conv1d(F.pad(x, (k - 1, 0)), torch.flip(f, (0,)).reshape(1, 1, k))
-    return (sampling_time * y).reshape(input.shape)
+    return core.filter.conv(input, filter, sampling_time)
 
 
 def corr(input: torch.Tensor, filter: torch.Tensor, sampling_time: float = 1) -> torch.Tensor:
@@ -69,10 +60,7 @@ def corr(input: torch.Tensor, filter: torch.Tensor, sampling_time: float = 1) ->
     torch.Tensor
         Same shape as ``input``.
     """
-    x, f = _prepare(input, filter)
-    k = f.numel()
-    y = F.conv1d(F.pad(x, (0, k - 1)), f.reshape(1, 1, k))
-    return (sampling_time * y).reshape(input.shape)
+    return core.filter.corr(input, filter, sampling_time)
 
 
 class FIR(torch.nn.Module):

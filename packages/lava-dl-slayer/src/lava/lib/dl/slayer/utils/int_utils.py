@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from lava.lib.dl.core import fixed_point
+
 __all__ = ["Q2Zero", "right_shift_to_zero"]
 
 _INT_DTYPES = (torch.int32, torch.int64)
@@ -45,7 +47,7 @@ def right_shift_to_zero(x: torch.Tensor, bits: int) -> torch.Tensor:
         )
     if bits < 0:
         raise ValueError(f"right_shift_to_zero: bits must be >= 0, got {bits}")
-    return torch.sign(x) * (torch.abs(x) >> bits)
+    return fixed_point.right_shift_to_zero(x, bits)
 
 
 class Q2Zero(torch.autograd.Function):

@@ -25,6 +25,8 @@ from typing import Any
 
 import torch
 
+from lava.lib.dl.core import fixed_point
+
 __all__ = ["MODE", "QUANTIZE_MODE", "quantize", "quantize_hook_fx"]
 
 
@@ -37,17 +39,7 @@ class MODE(IntEnum):
 
 QUANTIZE_MODE = MODE
 
-_ROUNDERS = {MODE.ROUND: torch.round, MODE.FLOOR: torch.floor}
-
-
-class _Quantize(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, input, step, mode):  # noqa: D102
-        return _ROUNDERS[mode](input / step) * step
-
-    @staticmethod
-    def backward(ctx, grad_output):  # noqa: D102
-        return grad_output, None, None
+_MODE_NAMES = {MODE.ROUND: "round", MODE.FLOOR: "floor"}
 
 
 def quantize(input: torch.Tensor, step: float | torch.Tensor = 1, mode: MODE = MODE.ROUND):
@@ -78,7 +70,7 @@ def quantize(input: torch.Tensor, step: float | torch.Tensor = 1, mode: MODE = M
         raise ValueError(
             f"quantize: unknown mode {mode!r}; use QUANTIZE_MODE.ROUND or QUANTIZE_MODE.FLOOR"
         ) from None
-    return _Quantize.apply(input, step, mode)
+    return fixed_point.quantize(input, step, mode=_MODE_NAMES[mode])
 
 
 def quantize_hook_fx(
@@ -102,10 +94,7 @@ def quantize_hook_fx(
     torch.Tensor
         Same shape as ``x``.
     """
-    q = quantize(x, step=2 / scale).clamp(
-        -2 * (2**num_bits) / scale, 2 * (2**num_bits - 1) / scale
-    )
-    return q * scale if descale else q
+    return fixed_point.quantize_hook(x, scale, num_bits, descale=descale)
 
 
 class _CallableModule(types.ModuleType):

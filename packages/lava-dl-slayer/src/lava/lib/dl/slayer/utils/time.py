@@ -9,9 +9,9 @@ divides once (spec §15 #14). The gradient is the opposite shift.
 
 from __future__ import annotations
 
-import math
-
 import torch
+
+from lava.lib.dl import core
 
 __all__ = ["replicate", "shift"]
 
@@ -31,16 +31,7 @@ def replicate(input: torch.Tensor, num_steps: int) -> torch.Tensor:
     torch.Tensor
         Shape ``(*S, T)``; every slice ``[..., t]`` equals ``input``.
     """
-    num_steps = int(num_steps)
-    if num_steps < 1:
-        raise ValueError(f"replicate: num_steps must be >= 1, got {num_steps}")
-    return input.unsqueeze(-1).repeat(*([1] * input.dim()), num_steps)
-
-
-def _steps(shift_val, sampling_time: float):
-    if isinstance(shift_val, torch.Tensor):
-        return torch.trunc(shift_val.detach().double() / sampling_time).to(torch.int64)
-    return int(shift_val / sampling_time)
+    return core.time.replicate(input, num_steps)
 
 
 def shift(
@@ -65,32 +56,11 @@ def shift(
     torch.Tensor
         Same shape as ``input``.
     """
-    steps = _steps(shift_val, sampling_time)
-    T = input.shape[-1]
-    if isinstance(steps, torch.Tensor) and steps.numel() == 1:
-        steps = int(steps.item())
-    if isinstance(steps, int):
-        if steps == 0:
-            return input.clone()
-        out = torch.zeros_like(input)
-        if abs(steps) >= T:
-            return out
-        if steps > 0:
-            out[..., steps:] = input[..., : T - steps]
-        else:
-            out[..., : T + steps] = input[..., -steps:]
-        return out
-    neurons = math.prod(input.shape[1:-1])
-    if steps.numel() != neurons:
+    if input.dim() < 3:
         raise ValueError(
-            f"shift: shift_val has {steps.numel()} elements; expected 1 (global) or "
-            f"{neurons} (one per neuron of input shape {tuple(input.shape)})"
+            f"shift: expected input (N, C, [H, W,] T) with time last, got shape "
+            f"{tuple(input.shape)}"
         )
-    steps = steps.to(input.device).reshape(1, neurons, 1)
-    x = input.reshape(input.shape[0], neurons, T)
-    t = torch.arange(T, device=input.device).reshape(1, 1, T)
-    src = t - steps
-    valid = (src >= 0) & (src < T)
-    idx = src.clamp(0, T - 1).expand(x.shape[0], neurons, T)
-    out = torch.gather(x, -1, idx) * valid.to(x.dtype)
-    return out.reshape(input.shape)
+    if isinstance(shift_val, torch.Tensor):
+        shift_val = shift_val.detach()
+    return core.time.shift(input, shift_val, sampling_time)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import torch
 
-from . import _reference as _impl
-from ._common import check_input, flat, per_neuron
+from lava.lib.dl import core
+
+from ._common import check_input
 from .adaptive_threshold import persistent_ref_state, persistent_th_state
 
 __all__ = ["dynamics", "persistent_ref_state", "persistent_th_state"]
@@ -48,10 +49,8 @@ def dynamics(
         ``(threshold, refractory)``, each shaped like ``re_input``.
     """
     check_input(re_input, "adaptive_phase_th.dynamics")
-    x = re_input
-    th, ref = _impl.adaptive_threshold(
-        flat(x), per_neuron(ref_state, x, "ref_state"), per_neuron(ref_decay, x, "ref_decay"),
-        per_neuron(th_state, x, "th_state"), per_neuron(th_decay, x, "th_decay"),
-        th_scale, th0, w_scale, im=flat(im_input), im_state=per_neuron(im_state, x, "im_state"),
+    out = core.adaptive_phase_th(
+        re_input, im_input, ref_decay, th_decay, th0, th_scale, im_state=im_state,
+        ref_state=ref_state, th_state=th_state, s_scale=w_scale,
     )
-    return th.reshape(x.shape), ref.reshape(x.shape)
+    return out.threshold, out.refractory

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import torch
 
-from . import adaptive_threshold, resonator
+from lava.lib.dl import core
+
+from ._common import check_input
 from .adaptive_threshold import persistent_ref_state, persistent_th_state
 
 __all__ = ["dynamics", "persistent_ref_state", "persistent_th_state"]
@@ -51,10 +53,10 @@ def dynamics(
     tuple of torch.Tensor
         ``(real, imag, threshold, refractory)``, each shaped like the inputs.
     """
-    real, imag = resonator.dynamics(
-        real_input, imag_input, sin_decay, cos_decay, real_state, imag_state, w_scale
+    check_input(real_input, "adaptive_resonator.dynamics")
+    out = core.adaptive_resonator(
+        real_input, imag_input, sin_decay, cos_decay, ref_decay, th_decay, th0, th_scale,
+        re_state=real_state, im_state=imag_state, ref_state=ref_state, th_state=th_state,
+        s_scale=w_scale,
     )
-    threshold, refractory = adaptive_threshold.dynamics(
-        imag.detach(), ref_state, ref_decay, th_state, th_decay, th_scale, th0, w_scale
-    )
-    return real, imag, threshold, refractory
+    return out.real, out.imag, out.threshold, out.refractory

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import torch
 
-from . import _reference as _impl
-from ._common import check_input, flat, per_neuron
+from lava.lib.dl import core
+
+from ._common import check_input
 
 __all__ = ["dynamics", "persistent_ref_state", "persistent_th_state"]
 
@@ -59,12 +60,11 @@ def dynamics(
         ``(threshold, refractory)``, each shaped like ``input``.
     """
     check_input(input, "adaptive_threshold.dynamics")
-    th, ref = _impl.adaptive_threshold(
-        flat(input), per_neuron(ref_state, input, "ref_state"),
-        per_neuron(ref_decay, input, "ref_decay"), per_neuron(th_state, input, "th_state"),
-        per_neuron(th_decay, input, "th_decay"), th_scale, th0, w_scale,
+    out = core.adaptive_threshold(
+        input, ref_decay, th_decay, th0, th_scale, ref_state=ref_state, th_state=th_state,
+        s_scale=w_scale,
     )
-    return th.reshape(input.shape), ref.reshape(input.shape)
+    return out.threshold, out.refractory
 
 
 def persistent_ref_state(

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import torch
 
-from . import _reference as _impl
-from ._common import check_input, flat, per_neuron
+from lava.lib.dl import core
+
+from ._common import check_input
 
 __all__ = ["dynamics", "persistent_state"]
 
@@ -59,14 +60,9 @@ def dynamics(
         Pre-reset state trace, same shape as ``input``, multiples of ``1/S``.
     """
     check_input(input, "leaky_integrator.dynamics")
-    y = _impl.leaky_integrator(
-        flat(input),
-        per_neuron(decay, input, "decay"),
-        per_neuron(state, input, "state"),
-        w_scale,
-        threshold,
-    )
-    return y.reshape(input.shape)
+    return core.leaky_integrator(
+        input, decay, state=state, threshold=threshold, s_scale=w_scale
+    ).y
 
 
 def persistent_state(state: torch.Tensor, spike: torch.Tensor) -> torch.Tensor:

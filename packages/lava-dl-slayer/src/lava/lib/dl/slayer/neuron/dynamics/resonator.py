@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import torch
 
-from . import _reference as _impl
-from ._common import check_input, flat, per_neuron
+from lava.lib.dl import core
+
+from ._common import check_input
 
 __all__ = ["dynamics", "persistent_imag_state", "persistent_real_state"]
 
@@ -63,14 +64,11 @@ def dynamics(
         raise ValueError(
             f"resonator: real {tuple(real_input.shape)} and imag {tuple(imag_input.shape)} differ"
         )
-    x = real_input
-    re, im = _impl.resonator(
-        flat(real_input), flat(imag_input),
-        per_neuron(sin_decay, x, "sin_decay"), per_neuron(cos_decay, x, "cos_decay"),
-        per_neuron(real_state, x, "real_state"), per_neuron(imag_state, x, "imag_state"),
-        w_scale, threshold,
+    out = core.resonator(
+        real_input, imag_input, sin_decay, cos_decay, re_state=real_state,
+        im_state=imag_state, threshold=threshold, s_scale=w_scale,
     )
-    return re.reshape(x.shape), im.reshape(x.shape)
+    return out.real, out.imag
 
 
 def persistent_real_state(real_state: torch.Tensor, spike: torch.Tensor) -> torch.Tensor:
