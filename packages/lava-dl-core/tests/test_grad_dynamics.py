@@ -236,3 +236,72 @@ def test_split_run_gradients_equal_full_run(mode):
         full, split_g = full_and_split(run, leaves)
         for a, b in zip(full, split_g, strict=True):
             assert_close(a, b, run.__name__)
+
+
+# ----------------------------------------------------------------- weights through a CUBA chain
+@pytest.mark.parametrize("be", BACKENDS)
+@pytest.mark.parametrize("mode", ["surrogate", "exact"])
+def test_cuba_chain_weight_gradient_matches_bptt(be, mode):
+    """Dense weights -> current -> voltage (reset) -> surrogate spikes, checked end to end."""
+    from lava.lib.dl.core.spike import spike_real
+
+    inp = random_input((3, 5, 16), seed=81, dtype=F64, density=0.5)
+    w0 = torch.randn(4, 5, dtype=F64, generator=torch.Generator().manual_seed(82))
+    th = 1.25 + 0.01 / 4096
+    out = {}
+    for name in ("fast", "bptt"):
+        w, dv = leaf(w0), leaf(torch.tensor([300.0, 500.0, 700.0, 900.0]))
+        z = torch.einsum("oc,nct->not", w, inp)
+        if name == "fast":
+            u = dynamics.leaky_integrator(z, 1024.0, backend=be).y
+            v = dynamics.leaky_integrator(u, dv, threshold=th, grad_mode=mode, backend=be).y
+        else:
+            u, _ = unrolled_leaky_integrator(z, 1024.0)
+            v, _ = unrolled_leaky_integrator(u, dv, threshold=th, grad_mode=mode)
+        s = spike_real(v, th, 125.0, 0.1)
+        out[name] = (s.detach(), grads(s.sum() + (v * v).sum(), [w, dv]))
+    assert torch.equal(out["fast"][0], out["bptt"][0])
+    assert out["fast"][0].sum() > 0
+    for a, b, n in zip(out["fast"][1], out["bptt"][1], ("weight", "decay"), strict=True):
+        assert_close(a, b, n)
+
+
+@pytest.mark.parametrize("be", BACKENDS)
+def test_float32_gradients_to_float32_rounding(be):
+    shape = (4, 8, 40)
+    x = random_input(shape, seed=91, amplitude=1.5)
+    w = weights(shape, 92).float()
+    res = {}
+    for name in ("fast", "bptt"):
+        xl = x.clone().requires_grad_(True)
+        dl = torch.full((8,), 700.0, requires_grad=True)
+        if name == "fast":
+            y, _ = dynamics.leaky_integrator(xl, dl, threshold=0.9, backend=be)
+        else:
+            y, _ = unrolled_leaky_integrator(xl, dl, threshold=0.9)
+        assert y.dtype == torch.float32
+        res[name] = (y.detach(), grads((w * y).sum(), [xl, dl]))
+    assert torch.equal(res["fast"][0], res["bptt"][0])
+    for a, b in zip(res["fast"][1], res["bptt"][1], strict=True):
+        torch.testing.assert_close(a, b, rtol=2e-5, atol=1e-6)
+
+
+def test_single_step_calls_chain_like_the_recurrent_machinery():
+    """T = 1 calls (as slayer's recurrent blocks make) chained equal one full call."""
+    shape = (2, 3, 9)
+    x = random_input(shape, seed=95, dtype=F64, amplitude=2)
+    xl = leaf(x)
+    full = dynamics.leaky_integrator(xl, 600.0, threshold=0.8, grad_mode="exact")
+    (g_full,) = grads(full.y.sum(), [xl])
+    xs = leaf(x)
+    state, ys = 0.0, []
+    for t in range(shape[-1]):
+        r = dynamics.leaky_integrator(
+            xs[..., t : t + 1], 600.0, state=state, threshold=0.8, grad_mode="exact"
+        )
+        ys.append(r.y)
+        state = r.state
+    y = torch.cat(ys, -1)
+    assert torch.equal(y.detach(), full.y.detach())
+    (g_split,) = grads(y.sum(), [xs])
+    assert_close(g_split, g_full, "x")
