@@ -256,3 +256,49 @@ def test_a_third_party_loader_extends_netx_through_the_registry():
         registry.unregister("acme/gated")
     with pytest.raises(L.LoaderError, match="acme/gated"):
         L.build_plan(desc)
+
+
+@pytest.mark.parametrize("threshold,winners", [(1.0, 2), (4.0, 1)])
+def test_kwta_matches_the_slayer_forward(threshold, winners):
+    torch = pytest.importorskip("torch")
+    slayer = pytest.importorskip("lava.lib.dl.slayer")
+    from lava.lib.dl.slayer import _export
+
+    torch.manual_seed(0)
+    params = {"threshold": threshold, "current_decay": 1.0, "voltage_decay": 0.1}
+    blk = slayer.block.cuba.KWTA(params, 20, 8, num_winners=winners, self_excitation=0.5,
+                                 delay_shift=False)
+    x = (torch.rand(1, 20, 60) < 0.6).float()
+    with torch.no_grad():
+        y = blk(x)[0].numpy().astype(np.int64)
+    net = Network(H.NetworkDescription(layers=[_export.export_kwta(blk)]))
+    assert net.layers[0].block == "RecurrentDense"
+    out = net.run(x[0].numpy().astype(np.int64))
+    assert y.sum() > 0
+    assert np.array_equal(out[:, 1:], y[:, :-1])  # one step of synaptic latency
+
+
+def test_kwta_plan_and_its_limits():
+    kw = dict(shape=(4,), in_features=3, out_features=4, weight=np.ones((4, 3), np.float32),
+              num_winners=1, self_excitation=0.25)
+    plan = L.build_plan(H.NetworkDescription(layers=[H.KWTALayer(neuron=cuba(iDecay=4096,
+                                                                              vThMant=256),
+                                                                 **kw)]))
+    syn = plan.layers[0].synapse
+    assert np.diag(syn.weight_rec).tolist() == [16] * 4 and syn.weight_rec[0, 1] == -64
+    # b = 4 * (4 - 2) / 4 / 64 = 1/32 -> mantissa 2
+    assert plan.layers[0].neuron.bias_mant.tolist() == [2] * 4
+    with pytest.raises(L.LoaderError, match="iDecay = 4096"):
+        L.build_plan(H.NetworkDescription(layers=[H.KWTALayer(neuron=cuba(vThMant=256), **kw)]))
+
+
+def test_dense_comp_loads_as_complex_dense():
+    rf = H.Neuron(type="RF_PHASE", params={"sinDecay": 700, "cosDecay": 3900, "vThMant": 3})
+    w = np.arange(6, dtype=np.float32).reshape(2, 3)
+    layer = H.GenericLayer(type="dense_comp", shape=(2,), neuron=rf,
+                           fields={"inFeatures": np.array(3), "outFeatures": np.array(2),
+                                   "weight": {"real": w, "imag": -w}})
+    desc = H.NetworkDescription(layers=[H.InputLayer(shape=(3,), neuron=cuba()), layer])
+    plan = L.build_plan(desc)
+    assert plan.layers[1].block == "ComplexDense"
+    assert plan.layers[1].synapse.weight_imag.tolist() == (-w).astype(int).tolist()

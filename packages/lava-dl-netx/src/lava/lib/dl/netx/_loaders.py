@@ -636,6 +636,91 @@ def load_unpool(layer: Any, ctx: LoadContext) -> LayerPlan:
                      input_shape=in_shape, input_message_bits=ctx.input_message_bits)
 
 
+def _quantize_8bit_mantissa(x: float) -> int:
+    """slayer's ``quantize_8bit`` as a mantissa: ``2 * round_half_even(32 x)`` in [-256, 254]."""
+    return int(min(max(2 * int(np.round(32.0 * x)), -256), 254))
+
+
+def load_kwta(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``kwta``: dense input synapse plus the fixed lateral synapse ``R = (1 + a) I - 1``.
+
+    slayer runs ``s[t] = neuron(W x[t] + R s[t-1] + b)`` with ``R`` and
+    ``b = θ (N - 2K) / N / 64`` quantised like weights (mantissa step 2). ``R`` becomes the
+    recurrent synapse (one step of latency, as ``s[t-1]``). A nonzero ``b`` is a constant input
+    current; it equals a voltage bias of the same mantissa only when the current does not leak
+    over steps (``iDecay = 4096``), so other neurons with ``b != 0`` are refused.
+    """
+    if getattr(layer, "weight", None) is None:
+        raise ctx.error(layer, "the kwta layer has no weight (lava-dl 0.6 exported an empty "
+                               "group); re-export it with lava-dl-slayer")
+    plan = load_dense(layer, ctx)
+    n = plan.shape[0]
+    k = int(_attr(layer, "num_winners", 0))
+    if not 0 < k <= n:
+        raise ctx.error(layer, f"num_winners must be in [1, {n}], got {k}")
+    a = min(max(float(_attr(layer, "self_excitation", 0.5)), 0.0), 1.0)
+    rec = np.full((n, n), _quantize_8bit_mantissa(-1.0), dtype=np.int64)
+    np.fill_diagonal(rec, _quantize_8bit_mantissa(a))  # (1 + a) - 1 on the diagonal
+    neuron = plan.neuron
+    if not isinstance(neuron, (LIFNeuron, ALIFNeuron)):
+        raise ctx.error(layer, "kwta layers need a CUBA or ALIF neuron")
+    b = _quantize_8bit_mantissa(neuron.vth / 64.0 * (n - 2 * k) / n / 64.0)
+    if b:
+        if neuron.du + 1 != 4096:
+            raise ctx.error(
+                layer, f"its lateral input bias ({b} mantissa) is a constant current, which "
+                "netx can only express as a voltage bias when iDecay = 4096 "
+                f"(got iDecay = {neuron.du + 1})"
+            )
+        base = neuron.bias_mant if neuron.bias_mant is not None else np.zeros(n, np.int64)
+        neuron = type(neuron)(**{**_fields(neuron), "bias_mant": base + b})
+    syn = plan.synapse
+    return LayerPlan(
+        index=plan.index, type=plan.type, shape=plan.shape, neuron=neuron,
+        synapse=RecurrentDenseSynapse(weight=syn.weight, delay=syn.delay, weight_rec=rec),
+        input_shape=plan.input_shape, flatten_input=plan.flatten_input,
+        input_message_bits=plan.input_message_bits,
+    )
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    from dataclasses import fields
+
+    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.init}
+
+
+class _GenericDense:
+    """View of a generic ``dense_comp`` layer (unknown to the reader) as a dense layer."""
+
+    def __init__(self, layer: Any) -> None:
+        f = dict(layer.fields)
+        self.type = layer.type
+        self.namespace = getattr(layer, "namespace", "lava-dl")
+        self.shape = layer.shape
+        self.neuron = layer.neuron
+        w = f.get("weight")
+        if isinstance(w, dict):
+            self.weight, self.weight_imag = w.get("real"), w.get("imag")
+        else:
+            self.weight, self.weight_imag = w, None
+        self.bias = f.get("bias")
+        self.delay = f.get("delay")
+        self.in_features = f.get("inFeatures")
+        self.out_features = f.get("outFeatures")
+        if self.in_features is not None:
+            self.in_features = int(np.asarray(self.in_features).reshape(-1)[0])
+        if self.out_features is not None:
+            self.out_features = int(np.asarray(self.out_features).reshape(-1)[0])
+
+
+def load_dense_comp(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``dense_comp`` (lava-dl 0.6 crashed on it, B4): a complex dense layer."""
+    view = layer if hasattr(layer, "weight") else _GenericDense(layer)
+    if getattr(view, "weight", None) is None:
+        raise ctx.error(layer, "dense_comp needs weight/real and weight/imag")
+    return load_dense(view, ctx)
+
+
 def load_unsupported(layer: Any, ctx: LoadContext) -> LayerPlan:
     """Types that exist in the format but have no netx block (yet): a clear error."""
     reasons = {
@@ -643,8 +728,6 @@ def load_unsupported(layer: Any, ctx: LoadContext) -> LayerPlan:
                    "network without the Average/TimeDecimation block (use num_layers to drop a "
                    "trailing one)",
         "concat": "skip connections are not supported: netx builds sequential networks only",
-        "kwta": "lava-dl 0.6 exports KWTA blocks as an empty group (no weights): re-export "
-                "the network with a writer that stores the KWTA parameters",
     }
     raise ctx.error(layer, reasons.get(layer.type, "no netx block exists for this type"))
 
