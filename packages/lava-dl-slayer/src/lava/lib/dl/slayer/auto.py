@@ -154,7 +154,7 @@ def get_neuron_params(handle: Any, neuron_class: Any, *, scale: int = 1 << 6,
 
 # ====================================================================== builders
 def _tensor(a: Any) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(a, dtype=np.float32))
+    return torch.tensor(np.array(a, dtype=np.float32))
 
 
 def _scale_of(block: Any) -> float:
