@@ -155,3 +155,42 @@ def test_sigma_delta_threshold_learnable():
     x = torch.rand(2, 3, 20) - 0.3
     n(x).sum().backward()
     assert n.delta.threshold.grad is not None
+
+
+def _decay_grads(**kw):
+    torch.manual_seed(5)
+    x = torch.rand(2, 3, 30) * 0.3
+    n = N.cuba.Neuron(threshold=100, current_decay=0.3, voltage_decay=0.2, requires_grad=True,
+                      **kw)
+    _, v = n.dynamics(x)
+    (v * torch.linspace(-1, 1, 30)).sum().backward()
+    return n.current_decay.grad, n.voltage_decay.grad
+
+
+def test_lava_dl_compat_reproduces_the_old_decay_gradient_scale():
+    true = _decay_grads()
+    old = _decay_grads(lava_dl_compat=True)
+    for t, o in zip(true, old, strict=True):
+        assert torch.allclose(o, -4096 * t, rtol=1e-4)
+
+
+def test_exact_grad_mode_stops_gradient_at_resets():
+    torch.manual_seed(6)
+    x = (torch.rand(2, 3, 40) * 1.5).requires_grad_()
+    grads = {}
+    for mode in ("surrogate", "exact"):
+        n = N.cuba.Neuron(threshold=1.0, current_decay=1.0, voltage_decay=0.1, grad_mode=mode)
+        xx = x.detach().clone().requires_grad_()
+        _, v = n.dynamics(xx)
+        v[..., -1].sum().backward()
+        grads[mode] = xx.grad
+    spikes = N.cuba.Neuron(threshold=1.0, current_decay=1.0, voltage_decay=0.1)(x.detach())
+    assert spikes.sum() > 0
+    assert (grads["surrogate"] > 0).all()
+    # after the last reset before the final step, earlier inputs get no gradient
+    assert (grads["exact"] == 0).any() and not torch.equal(grads["exact"], grads["surrogate"])
+
+
+def test_bad_grad_mode():
+    with pytest.raises(ValueError, match="grad_mode"):
+        N.cuba.Neuron(threshold=1, current_decay=1, voltage_decay=1, grad_mode="bogus")

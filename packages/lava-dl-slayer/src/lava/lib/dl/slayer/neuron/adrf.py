@@ -13,12 +13,13 @@ from typing import Any
 
 import torch
 
+from lava.lib.dl import core
+
 from ..spike import complex as complex_spike
-from ..utils.quantize import quantize
 from . import base
 from ._resonate import ResonatorMixin, rf_neuron_params
 from .cuba import cx_value
-from .dynamics import adaptive_phase_th, adaptive_threshold, resonator
+from .dynamics import adaptive_threshold
 
 __all__ = ["Neuron", "neuron_params"]
 
@@ -74,12 +75,16 @@ class Neuron(ResonatorMixin, base.Neuron):
         requires_grad: bool = False,
         graded_spike: bool = False,
         log_init: bool = True,
+        *,
+        grad_mode: str = "surrogate",
+        lava_dl_compat: bool = False,
     ) -> None:
         super().__init__(
             threshold=threshold, tau_grad=tau_grad, scale_grad=scale_grad, p_scale=1 << 12,
             w_scale=scale, s_scale=scale * (1 << 6), norm=norm, dropout=dropout,
             persistent_state=persistent_state, shared_param=shared_param,
-            requires_grad=requires_grad, complex=True,
+            requires_grad=requires_grad, grad_mode=grad_mode,
+            lava_dl_compat=lava_dl_compat, complex=True,
         )
         self.threshold_step = int(float(threshold_step) * self.w_scale) / self.w_scale
         self.graded_spike = bool(graded_spike)
@@ -141,16 +146,15 @@ class Neuron(ResonatorMixin, base.Neuron):
         r_state, i_state, th_state, ref_state = self._adaptive_states(
             tuple(real_in.shape[:-1])
         )
-        real, imag = resonator.dynamics(
-            real_in, imag_in, quantize(self.sin_decay), quantize(self.cos_decay),
-            r_state.contiguous(), i_state.contiguous(), self.s_scale,
-        )
-        threshold, refractory = adaptive_phase_th.dynamics(
-            real.detach(), imag.detach(), i_state.contiguous(), ref_state.contiguous(),
-            quantize(self.refractory_decay.detach()), th_state.contiguous(),
-            quantize(self.threshold_decay.detach()), self.threshold_step, self._threshold,
-            self.s_scale,
-        )
+        real, imag = core.resonator(
+            real_in, imag_in, self.sin_decay, self.cos_decay, re_state=r_state,
+            im_state=i_state, s_scale=self.s_scale, **self._grad_opts,
+        )[:2]
+        threshold, refractory = core.adaptive_phase_th(
+            real.detach(), imag.detach(), self.refractory_decay.detach(),
+            self.threshold_decay.detach(), self._threshold, self.threshold_step,
+            im_state=i_state, ref_state=ref_state, th_state=th_state, s_scale=self.s_scale,
+        )[:2]
         if self.persistent_state:
             self._store("real_state", real[..., -1])
             self._store("threshold_state", threshold[..., -1])

@@ -11,10 +11,10 @@ from typing import Any
 
 import torch
 
+from lava.lib.dl import core
+
 from ..spike import Spike
-from ..utils.quantize import quantize
 from . import adrf
-from .dynamics import adaptive_resonator
 
 __all__ = ["Neuron", "neuron_params"]
 
@@ -41,12 +41,17 @@ class Neuron(adrf.Neuron):
         r_state, i_state, th_state, ref_state = self._adaptive_states(
             tuple(real_in.shape[:-1])
         )
-        real, imag, threshold, refractory = adaptive_resonator.dynamics(
-            real_in, imag_in, quantize(self.sin_decay), quantize(self.cos_decay),
-            quantize(self.refractory_decay.detach()), quantize(self.threshold_decay.detach()),
-            r_state.contiguous(), i_state.contiguous(), ref_state.contiguous(),
-            th_state.contiguous(), self.threshold_step, self._threshold, self.s_scale,
-        )
+        if self.grad_mode != "surrogate":
+            raise ValueError(
+                "adrf_iz neurons support only grad_mode='surrogate' (the adaptive resonator "
+                "has no reset to stop the gradient at)"
+            )
+        real, imag, threshold, refractory = core.adaptive_resonator(
+            real_in, imag_in, self.sin_decay, self.cos_decay, self.refractory_decay.detach(),
+            self.threshold_decay.detach(), self._threshold, self.threshold_step,
+            re_state=r_state, im_state=i_state, ref_state=ref_state, th_state=th_state,
+            s_scale=self.s_scale, lava_dl_compat=self.lava_dl_compat,
+        )[:4]
         if self.persistent_state:
             self._store("real_state", real[..., -1])
             self._store("imag_state", imag[..., -1])

@@ -15,11 +15,12 @@ from typing import Any
 
 import torch
 
+from lava.lib.dl import core
+
 from ..spike import Spike
-from ..utils.quantize import quantize
 from . import base
 from .cuba import cx_value
-from .dynamics import adaptive_threshold, leaky_integrator
+from .dynamics import adaptive_threshold
 
 __all__ = ["Neuron", "neuron_params"]
 
@@ -78,12 +79,16 @@ class Neuron(base.Neuron):
         persistent_state: bool = False,
         requires_grad: bool = False,
         graded_spike: bool = False,
+        *,
+        grad_mode: str = "surrogate",
+        lava_dl_compat: bool = False,
     ) -> None:
         super().__init__(
             threshold=threshold, tau_grad=tau_grad, scale_grad=scale_grad, p_scale=1 << 12,
             w_scale=scale, s_scale=scale * (1 << 6), norm=norm, dropout=dropout,
             persistent_state=persistent_state, shared_param=shared_param,
-            requires_grad=requires_grad,
+            requires_grad=requires_grad, grad_mode=grad_mode,
+            lava_dl_compat=lava_dl_compat,
         )
         self.threshold_step = int(float(threshold_step) * self.w_scale) / self.w_scale
         self.graded_spike = bool(graded_spike)
@@ -163,17 +168,17 @@ class Neuron(base.Neuron):
             ("current_state", "voltage_state", "threshold_state", "refractory_state"),
             tuple(input.shape[:-1]), (0.0, 0.0, float(self._threshold), 0.0),
         )
-        current = leaky_integrator.dynamics(
-            input, quantize(self.current_decay), i_state.contiguous(), self.s_scale
-        )
-        voltage = leaky_integrator.dynamics(
-            current, quantize(self.voltage_decay), v_state.contiguous(), self.s_scale
-        )
-        threshold, refractory = adaptive_threshold.dynamics(
-            voltage.detach(), ref_state.contiguous(), quantize(self.refractory_decay.detach()),
-            th_state.contiguous(), quantize(self.threshold_decay.detach()),
-            self.threshold_step, self._threshold, self.s_scale,
-        )
+        current = core.leaky_integrator(
+            input, self.current_decay, state=i_state, s_scale=self.s_scale, **self._grad_opts
+        ).y
+        voltage = core.leaky_integrator(
+            current, self.voltage_decay, state=v_state, s_scale=self.s_scale, **self._grad_opts
+        ).y
+        threshold, refractory = core.adaptive_threshold(
+            voltage.detach(), self.refractory_decay.detach(), self.threshold_decay.detach(),
+            self._threshold, self.threshold_step, ref_state=ref_state, th_state=th_state,
+            s_scale=self.s_scale,
+        )[:2]
         if self.persistent_state:
             self._store("current_state", current[..., -1])
             self._store("voltage_state", voltage[..., -1])

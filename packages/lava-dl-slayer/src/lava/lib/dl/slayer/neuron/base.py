@@ -37,7 +37,10 @@ import torch
 
 from lava.lib.dl.core import fixed_point
 
-__all__ = ["Neuron", "ShapeError"]
+__all__ = ["GRAD_MODES", "Neuron", "ShapeError"]
+
+#: Gradient modes of the dynamics (see ``lava.lib.dl.core.dynamics``).
+GRAD_MODES = ("surrogate", "exact")
 
 
 class ShapeError(ValueError, AssertionError):
@@ -134,6 +137,12 @@ class Neuron(torch.nn.Module):
         Learnable decays. Default True (every concrete neuron defaults to False).
     complex : bool
         Complex (real, imag) input. Default False.
+    grad_mode : {"surrogate", "exact"}, keyword-only
+        ``surrogate`` (lava-dl) ignores resets in the backward pass of the dynamics; ``exact``
+        stops the gradient through a state at the steps where it was reset.
+    lava_dl_compat : bool, keyword-only
+        Reproduce lava-dl 0.6's decay gradients (-4096x / 4096x the true ones, spec §15 #1-#2)
+        for bit-compatible training trajectories. Default False.
     """
 
     def __init__(
@@ -150,8 +159,17 @@ class Neuron(torch.nn.Module):
         shared_param: bool = True,
         requires_grad: bool = True,
         complex: bool = False,
+        *,
+        grad_mode: str = "surrogate",
+        lava_dl_compat: bool = False,
     ) -> None:
         super().__init__()
+        if grad_mode not in GRAD_MODES:
+            raise ValueError(
+                f"grad_mode must be one of {GRAD_MODES}, got {grad_mode!r}"
+            )
+        self.grad_mode = grad_mode
+        self.lava_dl_compat = bool(lava_dl_compat)
         self.num_neurons: int | None = None
         self.shape: tuple[int, ...] | None = None
         self.p_scale = p_scale
@@ -282,11 +300,10 @@ class Neuron(torch.nn.Module):
         """Store a persistent state (detached, so the next call starts a fresh graph)."""
         setattr(self, name, value.detach().clone())
 
-    def _channel(self, p: torch.Tensor) -> torch.Tensor:
-        """A shared ``(1,)`` or per-channel ``(C,)`` parameter as a per-neuron ``shape`` tensor."""
-        if p.numel() == 1 or self.shape is None:
-            return p.reshape(-1)[:1] if p.numel() == 1 else p
-        return p.reshape((-1,) + (1,) * (len(self.shape) - 1)).expand(self.shape)
+    @property
+    def _grad_opts(self) -> dict[str, Any]:
+        """Gradient options forwarded to the core dynamics."""
+        return {"grad_mode": self.grad_mode, "lava_dl_compat": self.lava_dl_compat}
 
     # ------------------------------------------------------------------ public API
     @property

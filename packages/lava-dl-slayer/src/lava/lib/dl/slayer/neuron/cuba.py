@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from lava.lib.dl import core
+
 from ..spike import Spike
 from ..utils.quantize import quantize
 from . import base
@@ -111,12 +113,16 @@ class Neuron(base.Neuron):
         persistent_state: bool = False,
         requires_grad: bool = False,
         graded_spike: bool = False,
+        *,
+        grad_mode: str = "surrogate",
+        lava_dl_compat: bool = False,
     ) -> None:
         super().__init__(
             threshold=threshold, tau_grad=tau_grad, scale_grad=scale_grad, p_scale=1 << 12,
             w_scale=scale, s_scale=scale * (1 << 6), norm=norm, dropout=dropout,
             persistent_state=persistent_state, shared_param=shared_param,
-            requires_grad=requires_grad,
+            requires_grad=requires_grad, grad_mode=grad_mode,
+            lava_dl_compat=lava_dl_compat,
         )
         self.threshold_eps = 0.01 / self.s_scale
         self.graded_spike = bool(graded_spike)
@@ -185,15 +191,15 @@ class Neuron(base.Neuron):
         i_state, v_state = self._states(
             ("current_state", "voltage_state"), tuple(input.shape[:-1]), (0.0, 0.0)
         )
-        current = leaky_integrator.dynamics(
-            input, quantize(self.current_decay), i_state.contiguous(), self.s_scale
-        )
+        current = core.leaky_integrator(
+            input, self.current_decay, state=i_state, s_scale=self.s_scale, **self._grad_opts
+        ).y
         if self.norm is not None:
             current = self.norm(current)
-        voltage = leaky_integrator.dynamics(
-            current, quantize(self.voltage_decay), v_state.contiguous(), self.s_scale,
-            threshold=self._reset_threshold(),
-        )
+        voltage = core.leaky_integrator(
+            current, self.voltage_decay, state=v_state, threshold=self._reset_threshold(),
+            s_scale=self.s_scale, **self._grad_opts,
+        ).y
         if self.persistent_state:
             self._store("current_state", current[..., -1])
             self._store("voltage_state", voltage[..., -1])

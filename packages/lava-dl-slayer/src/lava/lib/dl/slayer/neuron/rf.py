@@ -13,11 +13,11 @@ from typing import Any
 
 import torch
 
+from lava.lib.dl import core
+
 from ..spike import complex as complex_spike
-from ..utils.quantize import quantize
 from . import base
 from ._resonate import ResonatorMixin, rf_neuron_params
-from .dynamics import resonator
 
 __all__ = ["Neuron", "neuron_params"]
 
@@ -71,12 +71,16 @@ class Neuron(ResonatorMixin, base.Neuron):
         requires_grad: bool = False,
         graded_spike: bool = False,
         log_init: bool = True,
+        *,
+        grad_mode: str = "surrogate",
+        lava_dl_compat: bool = False,
     ) -> None:
         super().__init__(
             threshold=threshold, tau_grad=tau_grad, scale_grad=scale_grad, p_scale=1 << 12,
             w_scale=scale, s_scale=scale * (1 << 6), norm=norm, dropout=dropout,
             persistent_state=persistent_state, shared_param=shared_param,
-            requires_grad=requires_grad, complex=True,
+            requires_grad=requires_grad, grad_mode=grad_mode,
+            lava_dl_compat=lava_dl_compat, complex=True,
         )
         self.graded_spike = bool(graded_spike)
         self._add_resonator(period, decay, log_init)
@@ -106,10 +110,11 @@ class Neuron(ResonatorMixin, base.Neuron):
         r_state, i_state = self._states(
             ("real_state", "imag_state"), tuple(real.shape[:-1]), (0.0, 0.0)
         )
-        return resonator.dynamics(
-            real, imag, quantize(self.sin_decay), quantize(self.cos_decay),
-            r_state.contiguous(), i_state.contiguous(), self.s_scale, threshold=threshold,
+        out = core.resonator(
+            real, imag, self.sin_decay, self.cos_decay, re_state=r_state, im_state=i_state,
+            threshold=threshold, s_scale=self.s_scale, **self._grad_opts,
         )
+        return out.real, out.imag
 
     def dynamics(self, input: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Real and imaginary state traces for the complex input ``(real, imag)``."""
