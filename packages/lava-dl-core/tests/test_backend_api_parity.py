@@ -86,10 +86,17 @@ def _compare(name, fn, inputs, params, *, grad=True):
     (o_ref, g_ref), (o_got, g_got) = results
     for a, b in zip(o_ref, o_got, strict=True):
         assert torch.equal(a, b), f"forward differs: max {(a - b).abs().max()}"
-    for a, b in zip(g_ref, g_got, strict=True):
+    for k, (a, b) in enumerate(zip(g_ref, g_got, strict=True)):
         assert (a is None) == (b is None)
-        if a is not None:
-            assert torch.equal(a, b), f"gradient differs: max {(a - b).abs().max()}"
+        if a is None:
+            continue
+        if k < len(inputs) or dev.type == "cpu":
+            # input gradients come straight from the backward kernels: bit identical
+            assert torch.equal(a, b), f"gradient {k} differs: max {(a - b).abs().max()}"
+        else:
+            # parameter gradients are torch reductions (sums over neurons and time); CUDA
+            # sums in another order than the CPU, so they agree to float32 rounding only
+            torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", BACKENDS)

@@ -187,6 +187,14 @@ def _per_neuron(p: torch.Tensor, m: int, dtype: torch.dtype, dev: torch.device, 
     return p.detach().contiguous()
 
 
+def _external_stream(cupy, stream: torch.cuda.Stream):
+    """A CuPy view of PyTorch's CUDA ``stream`` (usable as a context manager)."""
+    from_external = getattr(cupy.cuda.Stream, "from_external", None)
+    if from_external is not None and hasattr(stream, "__cuda_stream__"):
+        return from_external(stream)  # CuPy >= 14: the CUDA stream protocol
+    return cupy.cuda.ExternalStream(stream.cuda_stream, stream.device_index)
+
+
 def _launch(name: str, like: torch.Tensor, args: list, m: int, t: int) -> None:
     """Launch kernel ``name`` with one thread per neuron on torch's current stream."""
     if m == 0 or t == 0:
@@ -198,7 +206,7 @@ def _launch(name: str, like: torch.Tensor, args: list, m: int, t: int) -> None:
     stream = torch.cuda.current_stream(dev)
     try:
         kern = mod.get_function(name)
-        with cupy.cuda.Device(dev.index), cupy.cuda.ExternalStream(stream.cuda_stream):
+        with cupy.cuda.Device(dev.index), _external_stream(cupy, stream):
             # DLPack exchange on the same stream: zero-copy, no synchronisation
             conv = [cupy.from_dlpack(a) if isinstance(a, torch.Tensor) else a for a in args]
             kern((blocks,), (_THREADS,), (*conv, np.int64(m), np.int64(t)))
@@ -212,11 +220,15 @@ def _empty(like: torch.Tensor, n: int = 1) -> list[torch.Tensor]:
     return [torch.empty_like(like, memory_format=torch.contiguous_format) for _ in range(n)]
 
 
-def _scale(s_scale: int, dtype: torch.dtype):
+def _scale(s_scale: int, dtype: torch.dtype) -> tuple:
+    """Kernel arguments ``(S, 1/S, S is a power of two)`` (the product replaces the division
+    when it is exact)."""
     s = int(s_scale)
     if s <= 0:
         raise ValueError(f"s_scale must be a positive integer, got {s_scale!r}")
-    return _NP_SCALAR[dtype](s)
+    pow2 = s & (s - 1) == 0
+    t = _NP_SCALAR[dtype]
+    return (t(s), t(1.0 / s if pow2 else 0.0), np.int32(pow2))
 
 
 def _ints(m: int, dev: torch.device, **params: torch.Tensor) -> list[torch.Tensor]:
@@ -234,7 +246,7 @@ def leaky_integrator_fwd(x, decay, state, threshold, *, s_scale):
     thc = _ints(m, dev, threshold=threshold)[0] if has_th else dc
     (y,) = _empty(xc)
     s = _scale(s_scale, xc.dtype)
-    _launch("li_fwd", xc, [xc, dc, sc, thc, np.int32(has_th), s, y], m, t)
+    _launch("li_fwd", xc, [xc, dc, sc, thc, np.int32(has_th), *s, y], m, t)
     return y
 
 
@@ -265,7 +277,7 @@ def resonator_fwd(x_re, x_im, sin_decay, cos_decay, re_state, im_state, threshol
     thc = _ints(m, dev, threshold=threshold)[0] if has_th else sd
     re, im = _empty(xr, 2)
     s = _scale(s_scale, xr.dtype)
-    _launch("res_fwd", xr, [xr, xi, sd, cd, rs, is_, thc, np.int32(has_th), s, re, im], m, t)
+    _launch("res_fwd", xr, [xr, xi, sd, cd, rs, is_, thc, np.int32(has_th), *s, re, im], m, t)
     return re, im
 
 
@@ -301,7 +313,7 @@ def adaptive_threshold_fwd(v, ref_decay, th_decay, th0, th_step, ref_state, th_s
     )
     th, ref = _empty(vc, 2)
     s = _scale(s_scale, vc.dtype)
-    _launch("ath_fwd", vc, [vc, *ints, s, th, ref], m, t)
+    _launch("ath_fwd", vc, [vc, *ints, *s, th, ref], m, t)
     return th, ref
 
 
@@ -324,7 +336,7 @@ def adaptive_phase_th_fwd(
     )
     th, ref = _empty(rc, 2)
     s = _scale(s_scale, rc.dtype)
-    _launch("aph_fwd", rc, [rc, ic, *ints, s, th, ref], m, t)
+    _launch("aph_fwd", rc, [rc, ic, *ints, *s, th, ref], m, t)
     return th, ref
 
 
@@ -363,7 +375,7 @@ def adaptive_resonator_fwd(
     )
     re, im, th, ref = _empty(xr, 4)
     s = _scale(s_scale, xr.dtype)
-    _launch("ares_fwd", xr, [xr, xi, *ints, s, re, im, th, ref], m, t)
+    _launch("ares_fwd", xr, [xr, xi, *ints, *s, re, im, th, ref], m, t)
     return re, im, th, ref
 
 

@@ -127,11 +127,17 @@ def _ints(m: int, **params: torch.Tensor) -> list[np.ndarray]:
     return [_per_neuron(p, m, torch.int64, name) for name, p in params.items()]
 
 
-def _scale(s_scale: int, dtype: np.dtype):
+def _scale(s_scale: int, dtype: np.dtype) -> tuple:
+    """``(S, 1/S, S is a power of two)`` in ``dtype``.
+
+    Dividing by a power of two and multiplying by its (exact) inverse give the same correctly
+    rounded result, so kernels multiply in that case (division is several times slower).
+    """
     s = int(s_scale)
     if s <= 0:
         raise ValueError(f"s_scale must be a positive integer, got {s_scale!r}")
-    return dtype.type(s)
+    pow2 = s & (s - 1) == 0
+    return (dtype.type(s), dtype.type(1.0 / s if pow2 else 0.0), pow2)
 
 
 def _empty(like: np.ndarray, n: int = 1) -> list[torch.Tensor]:
@@ -141,9 +147,8 @@ def _empty(like: np.ndarray, n: int = 1) -> list[torch.Tensor]:
 # ---------------------------------------------------------------------- scalar helpers
 @njit(inline="always", cache=True)
 def _rtz(a):
-    if a < 0:
-        return -((-a) >> _P_BITS)
-    return a >> _P_BITS
+    # branch-free sign(a) * (|a| >> 12): add 4095 to negative values before the floor shift
+    return (a + ((a >> 63) & (_P_SCALE - 1))) >> _P_BITS
 
 
 @njit(inline="always", cache=True)
@@ -153,8 +158,9 @@ def _leak(a, d):
 
 # ---------------------------------------------------------------------- leaky integrator
 @njit(parallel=True, cache=True)
-def _li_fwd(x, decay, state, threshold, has_th, s, y):
+def _li_fwd(x, decay, state, threshold, has_th, sc, y):
     m_count, t_count = x.shape
+    s, inv, pow2 = sc
     for m in prange(m_count):
         acc = state[m]
         d = decay[m]
@@ -162,7 +168,7 @@ def _li_fwd(x, decay, state, threshold, has_th, s, y):
         for t in range(t_count):
             acc = _leak(acc, d) + np.int64(x[m, t] * s)
             y[m, t] = acc
-            y[m, t] = y[m, t] / s
+            y[m, t] = y[m, t] * inv if pow2 else y[m, t] / s
             if has_th and acc >= th:
                 acc = 0
 
@@ -205,8 +211,9 @@ def leaky_integrator_bwd(grad_y, gain, keep):
 
 # ---------------------------------------------------------------------- resonator
 @njit(parallel=True, cache=True)
-def _res_fwd(x_re, x_im, sin_d, cos_d, re_state, im_state, threshold, has_th, s, re, im):
+def _res_fwd(x_re, x_im, sin_d, cos_d, re_state, im_state, threshold, has_th, sc, re, im):
     m_count, t_count = x_re.shape
+    s, inv, pow2 = sc
     for m in prange(m_count):
         r = re_state[m]
         i = im_state[m]
@@ -219,9 +226,9 @@ def _res_fwd(x_re, x_im, sin_d, cos_d, re_state, im_state, threshold, has_th, s,
             r = r_new
             i = i_new
             re[m, t] = r
-            re[m, t] = re[m, t] / s
+            re[m, t] = re[m, t] * inv if pow2 else re[m, t] / s
             im[m, t] = i
-            im[m, t] = im[m, t] / s
+            im[m, t] = im[m, t] * inv if pow2 else im[m, t] / s
             if has_th and i >= th:
                 r = 0
                 i = th - 1
@@ -281,8 +288,9 @@ def resonator_bwd(grad_re, grad_im, sin_gain, cos_gain, keep):
 
 # ---------------------------------------------------------------------- adaptive threshold
 @njit(parallel=True, cache=True)
-def _ath_fwd(v, ref_decay, th_decay, th0, th_step, ref_state, th_state, s, th, ref):
+def _ath_fwd(v, ref_decay, th_decay, th0, th_step, ref_state, th_state, sc, th, ref):
     m_count, t_count = v.shape
+    s, inv, pow2 = sc
     for m in prange(m_count):
         rf = ref_state[m]
         tv = th_state[m]
@@ -295,9 +303,9 @@ def _ath_fwd(v, ref_decay, th_decay, th0, th_step, ref_state, th_state, s, th, r
             tv = _leak(tv - t0, td) + t0
             fire = np.int64(v[m, t] * s) >= tv + rf
             th[m, t] = tv
-            th[m, t] = th[m, t] / s
+            th[m, t] = th[m, t] * inv if pow2 else th[m, t] / s
             ref[m, t] = rf
-            ref[m, t] = ref[m, t] / s
+            ref[m, t] = ref[m, t] * inv if pow2 else ref[m, t] / s
             if fire:
                 rf = rf + 2 * tv
                 tv = tv + st
@@ -322,8 +330,9 @@ def adaptive_threshold_fwd(v, ref_decay, th_decay, th0, th_step, ref_state, th_s
 
 
 @njit(parallel=True, cache=True)
-def _aph_fwd(re, im, im_state, ref_decay, th_decay, th0, th_step, ref_state, th_state, s, th, ref):
+def _aph_fwd(re, im, im_state, ref_decay, th_decay, th0, th_step, ref_state, th_state, sc, th, ref):
     m_count, t_count = re.shape
+    s, inv, pow2 = sc
     for m in prange(m_count):
         rf = ref_state[m]
         tv = th_state[m]
@@ -338,9 +347,9 @@ def _aph_fwd(re, im, im_state, ref_decay, th_decay, th0, th_step, ref_state, th_
             i = np.int64(im[m, t] * s)
             fire = (np.int64(re[m, t] * s) >= tv + rf) and (i_prev < 0) and (i >= 0)
             th[m, t] = tv
-            th[m, t] = th[m, t] / s
+            th[m, t] = th[m, t] * inv if pow2 else th[m, t] / s
             ref[m, t] = rf
-            ref[m, t] = ref[m, t] / s
+            ref[m, t] = ref[m, t] * inv if pow2 else ref[m, t] / s
             if fire:
                 rf = rf + 2 * tv
                 tv = tv + st
@@ -382,13 +391,14 @@ def _ares_fwd(
     im_state,
     ref_state,
     th_state,
-    s,
+    sc,
     re,
     im,
     th,
     ref,
 ):
     m_count, t_count = x_re.shape
+    s, inv, pow2 = sc
     for m in prange(m_count):
         r = re_state[m]
         i = im_state[m]
@@ -409,13 +419,13 @@ def _ares_fwd(
             tv = _leak(tv - t0, td) + t0
             fire = i >= tv + rf
             re[m, t] = r
-            re[m, t] = re[m, t] / s
+            re[m, t] = re[m, t] * inv if pow2 else re[m, t] / s
             im[m, t] = i
-            im[m, t] = im[m, t] / s
+            im[m, t] = im[m, t] * inv if pow2 else im[m, t] / s
             th[m, t] = tv
-            th[m, t] = th[m, t] / s
+            th[m, t] = th[m, t] * inv if pow2 else th[m, t] / s
             ref[m, t] = rf
-            ref[m, t] = ref[m, t] / s
+            ref[m, t] = ref[m, t] * inv if pow2 else ref[m, t] / s
             if fire:
                 rf = rf + 2 * tv
                 tv = tv + st

@@ -8,7 +8,8 @@
 // over time. Fixed-point states are 64-bit integers; the fixed-point helpers follow the
 // interface contract:
 //   fix(a)    = (long long)(a * S)   product rounded in SCALAR, cast truncates toward zero
-//   flt(A)    = (SCALAR)A / S        conversion rounds to nearest, IEEE division
+//   flt(A)    = (SCALAR)A / S        conversion rounds to nearest, IEEE division (or the
+//                                    product with 1/S when S is a power of two: same result)
 //   rtz(a)    = sign(a) * (|a| >> 12)
 //   leak(A,d) = rtz(A * (4096 - d))
 
@@ -24,7 +25,10 @@ __device__ __forceinline__ i64 leak(i64 a, i64 d) { return rtz(a * (4096 - d)); 
 
 __device__ __forceinline__ i64 fix(SCALAR a, SCALAR s) { return (i64)(a * s); }
 
-__device__ __forceinline__ SCALAR flt(i64 a, SCALAR s) { return ((SCALAR)a) / s; }
+// Multiplying by the exact inverse of a power of two rounds exactly like the division.
+__device__ __forceinline__ SCALAR flt(i64 a, SCALAR s, SCALAR inv, int pow2) {
+    return pow2 ? ((SCALAR)a) * inv : ((SCALAR)a) / s;
+}
 
 __device__ __forceinline__ i64 neuron_index() {
     return (i64)blockIdx.x * (i64)blockDim.x + (i64)threadIdx.x;
@@ -34,7 +38,7 @@ __device__ __forceinline__ i64 neuron_index() {
 extern "C" __global__ void li_fwd(const SCALAR* __restrict__ x, const i64* __restrict__ decay,
                                   const i64* __restrict__ state,
                                   const i64* __restrict__ threshold, const int has_th,
-                                  const SCALAR s, SCALAR* __restrict__ y, const i64 M,
+                                  const SCALAR s, const SCALAR inv, const int pow2, SCALAR* __restrict__ y, const i64 M,
                                   const i64 T) {
     const i64 m = neuron_index();
     if (m >= M) return;
@@ -44,7 +48,7 @@ extern "C" __global__ void li_fwd(const SCALAR* __restrict__ x, const i64* __res
     i64 acc = state[m];
     for (i64 t = 0; t < T; ++t) {
         acc = leak(acc, d) + fix(x[off + t], s);
-        y[off + t] = flt(acc, s);
+        y[off + t] = flt(acc, s, inv, pow2);
         if (has_th && acc >= th) acc = 0;
     }
 }
@@ -73,7 +77,7 @@ extern "C" __global__ void res_fwd(const SCALAR* __restrict__ x_re,
                                    const i64* __restrict__ re_state,
                                    const i64* __restrict__ im_state,
                                    const i64* __restrict__ threshold, const int has_th,
-                                   const SCALAR s, SCALAR* __restrict__ re,
+                                   const SCALAR s, const SCALAR inv, const int pow2, SCALAR* __restrict__ re,
                                    SCALAR* __restrict__ im, const i64 M, const i64 T) {
     const i64 m = neuron_index();
     if (m >= M) return;
@@ -88,8 +92,8 @@ extern "C" __global__ void res_fwd(const SCALAR* __restrict__ x_re,
         const i64 i_new = rtz(sd * r) + rtz(cd * i) + fix(x_im[off + t], s);
         r = r_new;
         i = i_new;
-        re[off + t] = flt(r, s);
-        im[off + t] = flt(i, s);
+        re[off + t] = flt(r, s, inv, pow2);
+        im[off + t] = flt(i, s, inv, pow2);
         if (has_th && i >= th) {
             r = 0;
             i = th - 1;
@@ -135,7 +139,7 @@ extern "C" __global__ void ath_fwd(const SCALAR* __restrict__ v, const i64* __re
                                    const i64* __restrict__ th_decay, const i64* __restrict__ th0,
                                    const i64* __restrict__ th_step,
                                    const i64* __restrict__ ref_state,
-                                   const i64* __restrict__ th_state, const SCALAR s,
+                                   const i64* __restrict__ th_state, const SCALAR s, const SCALAR inv, const int pow2,
                                    SCALAR* __restrict__ th, SCALAR* __restrict__ ref,
                                    const i64 M, const i64 T) {
     const i64 m = neuron_index();
@@ -151,8 +155,8 @@ extern "C" __global__ void ath_fwd(const SCALAR* __restrict__ v, const i64* __re
         rf = leak(rf, rd);
         tv = leak(tv - t0, td) + t0;
         const bool fire = fix(v[off + t], s) >= tv + rf;
-        th[off + t] = flt(tv, s);
-        ref[off + t] = flt(rf, s);
+        th[off + t] = flt(tv, s, inv, pow2);
+        ref[off + t] = flt(rf, s, inv, pow2);
         if (fire) {
             rf = rf + 2 * tv;
             tv = tv + st;
@@ -166,7 +170,7 @@ extern "C" __global__ void aph_fwd(const SCALAR* __restrict__ re, const SCALAR* 
                                    const i64* __restrict__ th_decay, const i64* __restrict__ th0,
                                    const i64* __restrict__ th_step,
                                    const i64* __restrict__ ref_state,
-                                   const i64* __restrict__ th_state, const SCALAR s,
+                                   const i64* __restrict__ th_state, const SCALAR s, const SCALAR inv, const int pow2,
                                    SCALAR* __restrict__ th, SCALAR* __restrict__ ref,
                                    const i64 M, const i64 T) {
     const i64 m = neuron_index();
@@ -184,8 +188,8 @@ extern "C" __global__ void aph_fwd(const SCALAR* __restrict__ re, const SCALAR* 
         tv = leak(tv - t0, td) + t0;
         const i64 i = fix(im[off + t], s);
         const bool fire = (fix(re[off + t], s) >= tv + rf) && (i_prev < 0) && (i >= 0);
-        th[off + t] = flt(tv, s);
-        ref[off + t] = flt(rf, s);
+        th[off + t] = flt(tv, s, inv, pow2);
+        ref[off + t] = flt(rf, s, inv, pow2);
         if (fire) {
             rf = rf + 2 * tv;
             tv = tv + st;
@@ -203,7 +207,7 @@ extern "C" __global__ void ares_fwd(const SCALAR* __restrict__ x_re,
                                     const i64* __restrict__ re_state,
                                     const i64* __restrict__ im_state,
                                     const i64* __restrict__ ref_state,
-                                    const i64* __restrict__ th_state, const SCALAR s,
+                                    const i64* __restrict__ th_state, const SCALAR s, const SCALAR inv, const int pow2,
                                     SCALAR* __restrict__ re, SCALAR* __restrict__ im,
                                     SCALAR* __restrict__ th, SCALAR* __restrict__ ref,
                                     const i64 M, const i64 T) {
@@ -228,10 +232,10 @@ extern "C" __global__ void ares_fwd(const SCALAR* __restrict__ x_re,
         rf = leak(rf, rd);
         tv = leak(tv - t0, td) + t0;
         const bool fire = i >= tv + rf;
-        re[off + t] = flt(r, s);
-        im[off + t] = flt(i, s);
-        th[off + t] = flt(tv, s);
-        ref[off + t] = flt(rf, s);
+        re[off + t] = flt(r, s, inv, pow2);
+        im[off + t] = flt(i, s, inv, pow2);
+        th[off + t] = flt(tv, s, inv, pow2);
+        ref[off + t] = flt(rf, s, inv, pow2);
         if (fire) {
             rf = rf + 2 * tv;
             tv = tv + st;
