@@ -23,7 +23,21 @@ import torch
 
 from ..fixed_point import P_SCALE, quantize
 
-__all__ = ["Options", "GRAD_MODES", "flat_param", "flat_traces", "work_dtype", "decay_param"]
+__all__ = [
+    "Options",
+    "GRAD_MODES",
+    "make_options",
+    "check_input",
+    "work_dtype",
+    "flat_traces",
+    "flat_param",
+    "decay_param",
+    "reset_level",
+    "keep_mask",
+    "rowdot",
+    "to_fixed",
+    "state_param",
+]
 
 #: Gradient modes: name -> whether resets block the gradient through the state.
 GRAD_MODES: dict[str, bool] = {"surrogate": False, "exact": True}
@@ -185,8 +199,3 @@ def state_param(
     if state is None:
         state = default
     return flat_param(state, lead, name, dtype=dtype, device=device)
-
-
-def unflatten(t: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-    """Reshape a flat ``(M, T)`` or ``(M,)`` tensor back to ``shape``."""
-    return t.reshape(shape)
