@@ -106,3 +106,29 @@ def test_module_entry_point_and_light_import():
             "bad = [m for m in ('torch', 'lava.magma') if m in sys.modules]; "
             "assert not bad, bad; assert 'native' in dir(n)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@needs_ref
+@pytest.mark.parametrize("backend", ["native", "lava"])
+def test_tiny_net_driven_through_the_input_bias(tmp_path, backend):
+    if backend == "lava":
+        pytest.importorskip("lava.magma", reason="the lava backend needs lava-nc (Python 3.10)")
+    gts = REF / "netx-tests" / "gts" / "tinynet"
+    np.save(tmp_path / "zero.npy", np.zeros((16, 16, 3, 1), dtype=np.int64))
+    rc = main(["run", str(REF / "netx-tests" / "tiny.net"), "--input", str(tmp_path / "zero.npy"),
+               "--steps", "17", "--output", str(tmp_path / "o.npy"), "--reset-interval", "17",
+               "--bias", str(gts / "input_bias.npy"), "--backend", backend])
+    assert rc == 0
+    out = np.load(tmp_path / "o.npy")  # (X, Y, C, T) = (1, 1, 36, 17)
+    gt = np.load(gts / "output.npy")[0].transpose(2, 1, 0, 3)
+    assert np.array_equal(out[..., 2:17], gt[..., 1:])
+
+
+@needs_ref
+def test_bias_file_of_the_wrong_shape_is_refused(tmp_path, capsys):
+    np.save(tmp_path / "zero.npy", np.zeros((16, 16, 3, 1), dtype=np.int64))
+    np.save(tmp_path / "b.npy", np.zeros((3, 16, 16), dtype=np.int64))
+    rc = main(["run", str(REF / "netx-tests" / "tiny.net"), "--input", str(tmp_path / "zero.npy"),
+               "--steps", "2", "--output", str(tmp_path / "o.npy"), "--bias",
+               str(tmp_path / "b.npy")])
+    assert rc == 1 and "(16, 16, 3) (Lava order)" in capsys.readouterr().err

@@ -23,10 +23,23 @@ from ._version import __version__
 __all__ = ["BACKENDS", "main"]
 
 
+def _load_bias(path: str, shape: tuple[int, ...]) -> np.ndarray:
+    bias = np.load(path, allow_pickle=False)
+    if bias.shape != shape:
+        raise ValueError(f"{path} has shape {bias.shape}; the input layer's bias has shape "
+                         f"{shape} (Lava order)")
+    if bias.dtype.kind == "f" and np.any(bias != np.trunc(bias)):
+        raise ValueError(f"{path} holds non-integer values; biases are integer mantissas")
+    return bias.astype(np.int64)
+
+
 def _run_native(args: argparse.Namespace, data: np.ndarray) -> tuple[np.ndarray, list[str], float]:
     from .native import Network, from_lava_layout, to_lava_layout
 
     net = Network(args.net, **_net_options(args))
+    if args.bias is not None:
+        bias = _load_bias(args.bias, tuple(reversed(net.in_layer.shape)))
+        net.set_bias(0, from_lava_layout(bias, len(net.in_layer.shape), time_axis=False))
     target = "neuron" if args.inject == "neuron" else "inp"
     shape = net.target_shape(target)
     lava_in = tuple(reversed(shape))
@@ -71,6 +84,9 @@ def _run_lava(args: argparse.Namespace, data: np.ndarray) -> tuple[np.ndarray, l
             f"({exc}); use --backend native"
         ) from None
     net = Network(net_config=args.net, **_net_options(args))
+    if args.bias is not None:
+        shape = tuple(net.in_layer.neuron.bias_mant.shape)
+        net.in_layer.neuron.bias_mant.init = _load_bias(args.bias, shape)
     port = net.in_layer.neuron.a_in if args.inject == "neuron" else net.inp
     if data.shape[:-1] != tuple(port.shape):
         raise ValueError(
@@ -134,6 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--inject", choices=("neuron", "inp"), default="neuron",
                    help="port that receives the input: net.in_layer.neuron.a_in (default) "
                         "or net.inp")
+    r.add_argument("--bias", default=None,
+                   help="B.npy: bias mantissas of the input layer (Lava order, e.g. an image "
+                        "driving a CUBA input layer)")
     r.add_argument("--num-layers", type=int, default=None)
     r.add_argument("--skip-layers", type=int, default=0)
     r.add_argument("--input-message-bits", type=int, default=0)
