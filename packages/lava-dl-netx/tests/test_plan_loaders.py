@@ -302,3 +302,12 @@ def test_dense_comp_loads_as_complex_dense():
     plan = L.build_plan(desc)
     assert plan.layers[1].block == "ComplexDense"
     assert plan.layers[1].synapse.weight_imag.tolist() == (-w).astype(int).tolist()
+
+
+def test_corrupt_and_missing_files_raise_format_errors(tmp_path):
+    bad = tmp_path / "bad.net"
+    bad.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(H.FormatError, match="bad.net"):
+        Network(bad)
+    with pytest.raises((H.FormatError, OSError)):
+        Network(tmp_path / "missing.net")
