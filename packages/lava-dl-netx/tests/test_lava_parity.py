@@ -228,3 +228,35 @@ def test_skip_layers_and_input_message_bits(rng):
     assert len(net) == 2 and net.in_layer.block == "Dense"
     assert net.in_layer.input_message_bits == 16
     _assert_same(desc, x, [(0, "sigma")], options=dict(skip_layers=1))
+
+
+def test_complex_conv_rf(rng):
+    desc = H.NetworkDescription(layers=[
+        H.InputLayer(shape=(2, 6, 6), neuron=_rf("RF_IZHIKEVICH", vth=1)),
+        H.ConvLayer(shape=(3, 4, 4), in_channels=2, out_channels=3, kernel_size=(3, 3),
+                    weight=_w(rng, 3, 2, 3, 3), weight_imag=_w(rng, 3, 2, 3, 3),
+                    neuron=_rf("RF_PHASE", vth=4)),
+    ])
+    x = rng.integers(0, 2, size=(2, 6, 6, T)) * 3
+    net = hdf5.Network(desc)
+    assert net.layers[1].block == "ComplexConv"
+    _assert_same(desc, x, [(0, "s"), (1, "re"), (1, "im"), (1, "s")])
+
+
+def test_sparse_fc_layers_with_delays_any_run_config(rng):
+    from lava.lib.dl.netx.procs import synapses
+    from lava.magma.core.run_configs import Loihi1SimCfg
+
+    w = _w(rng, 10, 12)
+    w[rng.random(w.shape) < 0.5] = 0
+    desc = H.NetworkDescription(layers=[
+        H.InputLayer(shape=(12,), neuron=_cuba(vth=20)),
+        _dense(rng, 12, 10, _alif(), weight=w, delay=rng.integers(0, 4, 10).astype(np.float32)),
+        _dense(rng, 10, 6, _cuba(vth=10)),
+    ])
+    net = hdf5.Network(desc, sparse_fc_layer=True)
+    assert isinstance(net.layers[1].synapse, synapses.DelaySparse)
+    assert isinstance(net.layers[2].synapse, synapses.Sparse)
+    x = rng.integers(0, 3, size=(12, T)) * 50
+    _assert_same(desc, x, [(1, "v"), (2, "u")], options=dict(sparse_fc_layer=True),
+                 run_cfg=Loihi1SimCfg())
