@@ -67,7 +67,8 @@ def require_lava(what: str = "the Lava backend") -> None:
     try:
         import lava.magma  # noqa: F401
     except ImportError as exc:
-        raise ImportError(f"{what} is unavailable: {_LAVA_HINT} ({exc})") from exc
+        raise ImportError(f"{what} is unavailable: {_LAVA_HINT} ({exc})",
+                          name=exc.name or "lava.magma") from exc
 
 
 class SignMode(IntEnum):
