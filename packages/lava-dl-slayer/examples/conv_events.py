@@ -1,10 +1,10 @@
-"""Convolutional SNN classifying generated event streams (moving bars).
+"""Convolutional SNN classifying generated event streams (moving squares).
 
-Each sample is an event stream of a bar crossing a 16x16 sensor in one of four directions
-(right, left, down, up): the leading edge emits ON events (channel 0), the trailing edge OFF
-events (channel 1), with timing jitter and random noise events. Events are built as
-``slayer.io.Event`` objects and binned into ``(2, 16, 16, T)`` tensors (1 ms per step), the
-way an event-camera dataset is read.
+Each sample is the event stream of a 4x4 square moving 8 pixels across a 16x16 sensor in one
+of four directions (right, left, down, up): pixels the square enters emit ON events (channel 0),
+pixels it leaves emit OFF events (channel 1), with timing jitter and random noise events.
+Events are built as ``slayer.io.Event`` objects and binned into ``(2, 16, 16, T)`` tensors
+(1 ms per step), the way an event-camera dataset is read.
 
 Network: ``cuba.Conv 2-8 k3 -> cuba.Pool 2 -> cuba.Conv 8-16 k3 -> cuba.Pool 2 ->
 cuba.Flatten -> cuba.Dense 256-4``. Loss: ``SpikeRate(true_rate=0.2, false_rate=0.03)``;
@@ -39,24 +39,33 @@ NEURON_PARAMS = {
 }
 
 
-def bar_events(direction: int, rng: np.random.Generator, *, duration: float) -> slayer.io.Event:
-    """Events of one bar sweep: direction 0 right, 1 left, 2 down, 3 up; times in ms."""
-    speed = SIZE / (duration * rng.uniform(0.6, 0.9))  # pixels per ms
-    t0 = rng.uniform(0, duration * 0.1)
+def moving_square_events(
+    direction: int, rng: np.random.Generator, *, duration: float
+) -> slayer.io.Event:
+    """Events of a 4x4 square moving 8 pixels: direction 0 right, 1 left, 2 down, 3 up.
+
+    Each one-pixel move makes the pixels entering the square emit ON events (channel 0) and
+    the pixels leaving it emit OFF events (channel 1); times in ms, with jitter and noise.
+    """
+    side, travel = 4, 8
+    dx, dy = ((1, 0), (-1, 0), (0, 1), (0, -1))[direction]
+    x0 = rng.integers(travel if dx < 0 else 0, SIZE - side - (travel if dx > 0 else 0) + 1)
+    y0 = rng.integers(travel if dy < 0 else 0, SIZE - side - (travel if dy > 0 else 0) + 1)
+    t_start = rng.uniform(0, 0.15 * duration)
+    step_ms = rng.uniform(0.6, 0.8) * duration / travel
     xs, ys, cs, ts = [], [], [], []
-    for pos in range(SIZE):
-        t_on = t0 + pos / speed
-        t_off = t_on + 2.0 / speed
-        for other in range(SIZE):
-            for channel, t in ((0, t_on), (1, t_off)):
-                if rng.random() < 0.8 and t < duration:
-                    p = pos if direction in (0, 2) else SIZE - 1 - pos
-                    x, y = (p, other) if direction < 2 else (other, p)
+    for k in range(travel):
+        old = {(x0 + k * dx + i, y0 + k * dy + j) for i in range(side) for j in range(side)}
+        new = {(x + dx, y + dy) for x, y in old}
+        t = t_start + (k + 0.5) * step_ms
+        for channel, pixels in ((0, new - old), (1, old - new)):
+            for x, y in sorted(pixels):
+                if rng.random() < 0.9:
                     xs.append(x)
                     ys.append(y)
                     cs.append(channel)
-                    ts.append(t + rng.normal(0, 0.3))
-    num_noise = rng.poisson(40)
+                    ts.append(t + rng.normal(0, 0.5))
+    num_noise = rng.poisson(30)
     xs += list(rng.integers(0, SIZE, num_noise))
     ys += list(rng.integers(0, SIZE, num_noise))
     cs += list(rng.integers(0, 2, num_noise))
@@ -71,7 +80,7 @@ def make_dataset(num: int, num_steps: int, seed: int) -> tuple[torch.Tensor, tor
     labels = rng.integers(0, 4, num)
     data = np.zeros((num, 2, SIZE, SIZE, num_steps), dtype=np.float32)
     for i, label in enumerate(labels):
-        bar_events(int(label), rng, duration=num_steps).fill_tensor(data[i])
+        moving_square_events(int(label), rng, duration=num_steps).fill_tensor(data[i])
     return torch.from_numpy(data), torch.from_numpy(labels)
 
 
