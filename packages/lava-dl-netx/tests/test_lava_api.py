@@ -178,3 +178,33 @@ def test_round_trip_through_a_written_file(tmp_path):
     assert net.filename == str(path) and len(net) == 2
     out = hdf5.run_network(net, np.full((3, 6), 200))
     assert out.shape == (2, 6) and out.sum() > 0
+
+
+def test_dense_comp_layer_type_b4(tmp_path):
+    """lava-dl 0.6 crashed on ``dense_comp``; it loads as a complex dense block."""
+    import h5py
+
+    from lava.lib.dl.netx import native
+
+    path = tmp_path / "comp.net"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("layer/0")
+        g.create_dataset("type", data=np.array([b"dense_comp"], dtype="S10"))
+        g.create_dataset("shape", data=np.array([3]))
+        g.create_dataset("inFeatures", data=np.int64(4))
+        g.create_dataset("outFeatures", data=np.int64(3))
+        g.create_dataset("weight/real", data=np.array([[4, 8, -2, 6]] * 3, np.float32))
+        g.create_dataset("weight/imag", data=np.array([[-2, 4, 6, 2]] * 3, np.float32))
+        n = g.create_group("neuron")
+        n.create_dataset("type", data="RF_PHASE", dtype=h5py.string_dtype())
+        for key, value in dict(sinDecay=2501, cosDecay=2981, vThMant=4).items():
+            n.create_dataset(key, data=np.int64(value))
+        n.create_dataset("gradedSpike", data=False)
+    net = hdf5.Network(path)
+    assert net.layers[0].block == "ComplexDense"
+    x = np.random.default_rng(2).integers(0, 2, size=(4, 16))
+    out, rec = hdf5.run_network(net, x, probes=[(0, "re")])
+    ref, nrec = native.Network(path).run(x, probes=[(0, "re")])
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(rec[(0, "re")], nrec[(0, "re")])
+    assert np.abs(rec[(0, "re")]).sum() > 0
