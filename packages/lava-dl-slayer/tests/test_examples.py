@@ -99,9 +99,12 @@ def _code_blocks(page: Path) -> list[str]:
     return blocks
 
 
-@pytest.mark.parametrize("page", ["index.md", "training.md", "io.md"])
+@pytest.mark.parametrize("page", ["README.md", "index.md", "training.md", "io.md"])
 def test_docs_snippets_run(page, tmp_path):
-    path = _docs_dir() / page
+    if page == "README.md":
+        path = Path(__file__).resolve().parents[1] / page
+    else:
+        path = _docs_dir() / page
     if not path.is_file():
         pytest.skip("docs folder not shipped with this distribution")
     blocks = _code_blocks(path)
