@@ -131,6 +131,32 @@ def test_dense_block_ground_truth():
     np.testing.assert_array_equal(out, np.load(g / "out.npy")[:, :steps])
 
 
+def test_conv_block_with_lava_layout_kernel_reproduces_tinynet_currents():
+    """lava-dl's Conv block API: Lava-layout kernel (C_out, X, Y, C_in), per-channel bias."""
+    g = GTS / "tinynet"
+    steps = 16
+    x = np.load(g / "input.npy")[0].transpose(2, 1, 0, 3)  # (C, H, W, T) -> (X, Y, C, T)
+    block = blocks.Conv(shape=(6, 6, 24), input_shape=(16, 16, 3), stride=2,
+                        neuron_params={"neuron_proc": LIF, "vth": 25, "du": 4095, "dv": 1024,
+                                       "bias_exp": 6},
+                        weight=np.load(g / "layer1_kernel.npy"),
+                        bias=np.load(g / "layer1_bias.npy"))
+    assert block.synapse.weight.init.shape == (24, 5, 5, 3)
+    src = RingBufferSource(data=x.astype(np.int32))
+    src.s_out.connect(block.inp)
+    currents = []
+    try:
+        for _ in range(steps):
+            block.run(RunSteps(1), FIXED)
+            currents.append(block.neuron.u.get())
+    finally:
+        block.stop()
+    u = np.stack(currents, axis=-1)
+    gt = np.load(g / "current.npy")[0].transpose(2, 1, 0, 3) * 64  # one step of latency
+    assert np.abs(u).sum() > 0
+    np.testing.assert_array_equal(u[..., 1:], gt[..., :-1])
+
+
 def test_complex_input_and_complex_dense_blocks_ground_truth():
     g = GTS / "complex_dense"
     steps = 300
