@@ -120,6 +120,69 @@ CASES: dict[str, tuple[Callable, str]] = {
 }
 
 
+# Primitive level: the backend's raw (M, T) primitives, without the autograd wrappers, layout
+# handling and surrogate spikes of the public functions (kernel throughput alone).
+def _prim_lif(mod, x, i, f):
+    return mod.leaky_integrator_fwd(x, i(410), i(0), i(4097), s_scale=4096)
+
+
+def _prim_lif_bwd(mod, x, i, f):
+    return mod.leaky_integrator_bwd(x, f(0.9), None)
+
+
+def _prim_res(mod, x, i, f):
+    return mod.resonator_fwd(x, x, i(2751), i(2751), i(0), i(0), None, s_scale=4096)
+
+
+def _prim_res_bwd(mod, x, i, f):
+    return mod.resonator_bwd(x, x, f(0.67), f(0.67), None)
+
+
+def _prim_ath(mod, x, i, f):
+    return mod.adaptive_threshold_fwd(
+        x, i(819), i(410), i(4096), i(2048), i(0), i(4096), s_scale=4096
+    )
+
+
+def _prim_aph(mod, x, i, f):
+    return mod.adaptive_phase_th_fwd(
+        x, x - 0.3, i(-1), i(819), i(410), i(2048), i(2048), i(0), i(2048), s_scale=4096
+    )
+
+
+def _prim_ares(mod, x, i, f):
+    return mod.adaptive_resonator_fwd(
+        x,
+        x,
+        i(2751),
+        i(2751),
+        i(819),
+        i(410),
+        i(2048),
+        i(2048),
+        i(0),
+        i(0),
+        i(0),
+        i(2048),
+        s_scale=4096,
+    )
+
+
+def _prim_delta(mod, x, i, f):
+    return mod.delta_encoder_fwd(x, f(0.1), f(0.0), f(0.0))
+
+
+#: name -> (forward primitive call, backward primitive call or None)
+PRIMITIVE_CASES: dict[str, tuple[Callable, Callable | None]] = {
+    "leaky_integrator": (_prim_lif, _prim_lif_bwd),
+    "resonator": (_prim_res, _prim_res_bwd),
+    "adaptive_threshold": (_prim_ath, None),
+    "adaptive_phase_th": (_prim_aph, None),
+    "adaptive_resonator": (_prim_ares, _prim_res_bwd),
+    "delta_encoder": (_prim_delta, None),
+}
+
+
 @dataclass
 class Measurement:
     case: str
@@ -187,6 +250,52 @@ def measure(case, backend, shape, device, *, warmup, repeat) -> list[Measurement
     return out
 
 
+def measure_primitive(case, backend, shape, device, *, warmup, repeat) -> list[Measurement]:
+    """Time one backend's raw primitives on ``(N*C, T)`` traces: forward, forward+backward."""
+    from lava.lib.dl.core._backends import _registry
+
+    mod, reason = _registry.load(backend)
+    if mod is None:
+        raise RuntimeError(f"backend {backend!r} unavailable: {reason}")
+    fwd_fn, bwd_fn = PRIMITIVE_CASES[case]
+    m, t = shape[0] * shape[1], shape[2]
+    gen = torch.Generator().manual_seed(0)
+    x = (torch.rand(m, t, generator=gen) * 0.6).to(device)
+
+    def i(v):
+        return torch.full((m,), v, dtype=torch.int64, device=device)
+
+    def f(v):
+        return torch.full((m,), v, dtype=torch.float32, device=device)
+
+    def fwd():
+        fwd_fn(mod, x, i, f)
+
+    def fwd_bwd():
+        fwd_fn(mod, x, i, f)
+        if bwd_fn is not None:
+            bwd_fn(mod, x, i, f)
+
+    out = []
+    for mode, run in (("fwd", fwd), ("fwd+bwd", fwd_bwd)):
+        runs = _time(run, device, warmup, repeat)
+        med = statistics.median(runs)
+        out.append(
+            Measurement(
+                f"prim:{case}",
+                backend,
+                device.type,
+                tuple(shape),
+                mode,
+                med,
+                runs,
+                m * t / med,
+                backend,
+            )
+        )
+    return out
+
+
 def _environment(device: torch.device) -> dict:
     env = {
         "python": sys.version.split()[0],
@@ -226,7 +335,7 @@ def print_table(ms: list[Measurement], file=sys.stdout) -> None:
     for m in ms:
         rows.setdefault((m.case, m.shape, m.backend), {})[m.mode] = m
     head = (
-        f"{'case':<20} {'shape (N,C,T)':<18} {'backend':<10} {'fwd ms':>10} "
+        f"{'case':<24} {'shape (N,C,T)':<18} {'backend':<10} {'fwd ms':>10} "
         f"{'fwd Msteps/s':>13} {'f+b ms':>10} {'f+b Msteps/s':>13}"
     )
     print(head, file=file)
@@ -234,7 +343,7 @@ def print_table(ms: list[Measurement], file=sys.stdout) -> None:
     for (case, shape, backend), modes in rows.items():
         f, fb = modes.get("fwd"), modes.get("fwd+bwd")
         print(
-            f"{case:<20} {str(shape):<18} {backend:<10} "
+            f"{case:<24} {str(shape):<18} {backend:<10} "
             f"{f.seconds * 1e3:10.2f} {_fmt_rate(f.neuron_steps_per_s):>13} "
             f"{fb.seconds * 1e3:10.2f} {_fmt_rate(fb.neuron_steps_per_s):>13}",
             file=file,
@@ -276,6 +385,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="shapes N,C,T (default: 32,512,300 16,4096,500)",
     )
+    p.add_argument(
+        "--level",
+        choices=("api", "primitive", "both"),
+        default="both",
+        help="time the public functions (api), the raw backend primitives "
+        "(primitive: kernel throughput without autograd wrappers), or both",
+    )
     p.add_argument("--json", type=Path, default=None, help="write the measurements here")
     p.add_argument(
         "--quick",
@@ -308,8 +424,14 @@ def main(argv: list[str] | None = None) -> int:
     cases = args.cases or list(CASES)
 
     results: list[Measurement] = []
+    jobs = []
+    if args.level in ("api", "both"):
+        jobs += [(c, measure) for c in cases]
+    if args.level in ("primitive", "both"):
+        prim = [c for c in cases if c in PRIMITIVE_CASES]
+        jobs += [(c, measure_primitive) for c in prim]
     for shape in shapes:
-        for case in cases:
+        for case, measure_fn in jobs:
             for b in backends:
                 steps = shape[0] * shape[1] * shape[2]
                 if (
@@ -318,11 +440,11 @@ def main(argv: list[str] | None = None) -> int:
                     and steps > args.reference_max_steps
                 ):
                     continue
-                ms = measure(case, b, shape, device, warmup=args.warmup, repeat=repeat)
+                ms = measure_fn(case, b, shape, device, warmup=args.warmup, repeat=repeat)
                 results.extend(ms)
                 f, fb = ms
                 print(
-                    f"  {case:<20} {str(shape):<18} {b:<10} fwd {f.seconds * 1e3:9.2f} ms  "
+                    f"  {ms[0].case:<24} {str(shape):<18} {b:<10} fwd {f.seconds * 1e3:9.2f} ms  "
                     f"fwd+bwd {fb.seconds * 1e3:9.2f} ms",
                     file=sys.stderr,
                     flush=True,
@@ -335,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         r = by_key.get((case, shape, mode, "reference"))
         if b != "reference" and r is not None:
             print(
-                f"speed-up {b} vs reference  {case:<20} {str(shape):<18} {mode:<8} "
+                f"speed-up {b} vs reference  {case:<24} {str(shape):<18} {mode:<8} "
                 f"{r.seconds / m.seconds:8.1f}x"
             )
     if args.json is not None:
