@@ -61,7 +61,8 @@ def test_cuda_equals_cpu(name):
             assert module(tuple(xs) if cplx else xs[0]).device.type == device
     assert torch.equal(outs[0], outs[1])
     for a, b in zip(grads[0], grads[1], strict=True):
-        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)
+        # float32 reverse-time recurrences: summation order differs between the backends
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5 * float(a.abs().max()))
     for (n0, p0), (_, p1) in zip(cpu.named_parameters(), gpu.named_parameters(), strict=True):
         if p0.grad is not None:
             assert torch.allclose(p0.grad, p1.grad.cpu(), rtol=1e-3, atol=1e-6), n0
