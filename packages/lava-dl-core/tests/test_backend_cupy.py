@@ -124,3 +124,39 @@ def test_large_states_do_not_overflow_32_bits():
     got = mod.leaky_integrator_fwd(x.cuda(), z.cuda(), z.cuda(), None, s_scale=P).cpu()
     assert float(expected.max()) * P > 2**31
     assert torch.equal(expected, got)
+
+
+class _FakeCupy:
+    """Just enough of CuPy's namespace for :func:`cupy_cuda._module` (no GPU needed)."""
+
+    seen: dict = {}
+
+    class cuda:  # noqa: N801 - mirrors the CuPy namespace
+        class Device:
+            def __init__(self, index):
+                _FakeCupy.seen["device"] = index
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+    class RawModule:
+        def __init__(self, code, options):
+            _FakeCupy.seen["options"] = options
+            _FakeCupy.seen["code"] = code
+            raise RuntimeError("nvrtc: error: invalid value for --gpu-architecture (-arch)")
+
+
+def test_compile_error_names_nvrtc_and_the_extra(monkeypatch):
+    monkeypatch.setattr(cupy_cuda, "_modules", {})
+    with pytest.raises(cupy_cuda.CupyBackendError, match="NVRTC failed") as info:
+        cupy_cuda._module(_FakeCupy, torch.device("cuda", 3), torch.float64)
+    msg = str(info.value)
+    assert "invalid value for --gpu-architecture" in msg and "lava-dl-core[cuda12]" in msg
+    assert "double" in msg and "cuda:3" in msg
+    seen = _FakeCupy.seen
+    assert seen["device"] == 3
+    assert "--fmad=false" in seen["options"] and "-DSCALAR=double" in seen["options"]
+    assert seen["code"] == cupy_cuda.kernel_source()

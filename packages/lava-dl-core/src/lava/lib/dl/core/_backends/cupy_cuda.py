@@ -64,6 +64,7 @@ _THREADS = 128
 
 _lock = threading.Lock()
 _modules: dict[tuple[int, str], object] = {}  # (device index, C scalar type) -> RawModule
+_functions: dict[tuple[int, str, str], object] = {}  # (device, scalar, kernel name) -> Function
 _source: str | None = None
 
 
@@ -201,11 +202,14 @@ def _launch(name: str, like: torch.Tensor, args: list, m: int, t: int) -> None:
         return  # nothing to compute; outputs are empty
     cupy = _import_cupy()
     dev = like.device
-    mod = _module(cupy, dev, like.dtype)
+    fkey = (dev.index, _SCALAR[like.dtype], name)
+    kern = _functions.get(fkey)
+    if kern is None:  # compile errors carry their own message (CupyBackendError)
+        kern = _module(cupy, dev, like.dtype).get_function(name)
+        _functions[fkey] = kern
     blocks = (m + _THREADS - 1) // _THREADS
     stream = torch.cuda.current_stream(dev)
     try:
-        kern = mod.get_function(name)
         with cupy.cuda.Device(dev.index), _external_stream(cupy, stream):
             # DLPack exchange on the same stream: zero-copy, no synchronisation
             conv = [cupy.from_dlpack(a) if isinstance(a, torch.Tensor) else a for a in args]
