@@ -178,3 +178,18 @@ def test_complex_pair():
                 synapse.complex.ConvTranspose):
         assert cls.complex
     assert synapse.complex.Pool(2)(torch.rand(1, 2, 4, 4, 3))[0].shape == (1, 2, 2, 2, 3)
+
+
+def test_pool_with_a_non_uniform_or_dilated_kernel_is_a_per_channel_convolution():
+    torch.manual_seed(7)
+    x = torch.rand(2, 3, 9, 9, 4)
+    pool = synapse.Pool(3, stride=2, dilation=2)
+    y = pool(x)
+    ref = F.conv3d(x.reshape(6, 1, 9, 9, 4), pool.weight, None, (2, 2, 1), 0, (2, 2, 1))
+    assert torch.allclose(y, ref.reshape(2, 3, *ref.shape[2:]))
+    pool = synapse.Pool(2)
+    with torch.no_grad():
+        pool.weight.copy_(torch.arange(4.0).reshape(1, 1, 2, 2, 1))
+    ref = F.conv3d(F.pad(x, (0, 0, 0, 1, 0, 1)).reshape(6, 1, 10, 10, 4), pool.weight, None,
+                   (2, 2, 1))
+    assert torch.allclose(pool(x), ref.reshape(2, 3, 5, 5, 4))
