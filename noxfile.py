@@ -152,40 +152,14 @@ def install_package(session: nox.Session, pkg: Package, *, extras: tuple[str, ..
     session.install("--find-links", str(wheels), req, *_test_group(pkg))
 
 
-IMPORT_CHECK = r"""
-import importlib, pkgutil, sys
-module, forbidden, optional = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
-forbidden = [f for f in forbidden if f]
-optional = [o for o in optional if o]
-root = importlib.import_module(module)
-names = [module] + [m.name for m in pkgutil.walk_packages(root.__path__, module + ".")]
-skipped = []
-for name in names:
-    if name.rsplit(".", 1)[-1] == "__main__":
-        continue
-    try:
-        importlib.import_module(name)
-    except ImportError as exc:
-        missing = exc.name or ""
-        if any(missing == o or missing.startswith(o + ".") for o in optional):
-            skipped.append(f"{name} (needs {missing})")
-            continue
-        raise
-bad = [f for f in forbidden if f in sys.modules]
-print(f"imported {len(names) - len(skipped)} modules of {module}")
-for s in skipped:
-    print("  skipped, optional dependency absent:", s)
-if bad:
-    sys.exit(f"forbidden modules imported by {module}: {bad}")
-"""
 
 
 def check_imports(session: nox.Session, pkg: Package) -> None:
     """Import every module of ``pkg`` and assert forbidden modules stay out."""
     if pkg.module is None:
         return
-    session.run("python", "-c", IMPORT_CHECK, pkg.module, ",".join(pkg.forbidden),
-                ",".join(pkg.optional))
+    session.run("python", str(ROOT / "tools" / "check_imports.py"), pkg.module,
+                ",".join(pkg.forbidden), ",".join(pkg.optional))
 
 
 def run_pytest(session: nox.Session, pkg: Package, *args: str) -> None:
