@@ -197,3 +197,23 @@ def test_state_not_in_state_dict():
     n(torch.rand(2, 3, 10))
     assert set(n.state_dict()) == {"current_decay", "voltage_decay", "threshold_decay",
                                    "refractory_decay"}
+
+
+def test_explicit_per_channel_and_per_neuron_values():
+    x = torch.rand(2, 3, 2, 2, 25)
+    cd = torch.tensor([0.1, 0.5, 1.0])
+    n = N.cuba.Neuron(threshold=0.5, current_decay=cd, voltage_decay=torch.full((3,), 0.2),
+                      shared_param=False)
+    s = n(x)
+    assert n.cx_current_decay.tolist() == [410, 2048, 4096]
+    for c in range(3):
+        ref = N.cuba.Neuron(threshold=0.5, current_decay=float(cd[c]), voltage_decay=0.2)
+        assert torch.equal(ref(x[:, c:c + 1]), s[:, c:c + 1])
+    per_neuron = torch.rand(3, 2, 2)
+    m = N.cuba.Neuron(threshold=0.5, current_decay=per_neuron, voltage_decay=0.2,
+                      shared_param=False)
+    assert m(x).shape == x.shape and m.cx_current_decay.shape == (3, 2, 2)
+    bad = N.cuba.Neuron(threshold=0.5, current_decay=torch.rand(4), voltage_decay=0.2,
+                        shared_param=False)
+    with pytest.raises(ShapeError, match="current_decay"):
+        bad(x)

@@ -229,11 +229,15 @@ class Neuron(torch.nn.Module):
         """Register a (decay-like) parameter stored as ``scale * value``.
 
         Shared: a ``(1,)`` Parameter. Per channel: a ``(1,)`` placeholder (the range midpoint)
-        redrawn as ``(C,)`` uniformly in the range on the first forward.
+        redrawn as ``(C,)`` uniformly in the range on the first forward. A tensor with more than
+        one element (``shared_param=False``) gives explicit per-channel ``(C,)`` or per-neuron
+        ``(C, H, W)`` values.
         """
         if self.shared_param:
             v = _scalar_of(value, name)
             data = torch.tensor([scale * v], dtype=torch.float32)
+        elif isinstance(value, torch.Tensor) and value.numel() > 1:
+            data = scale * value.detach().to(torch.float32).clone()
         else:
             low, high = _range_of(value, name, jitter)
             self._param_init[name] = _ParamInit(low, high)
@@ -250,6 +254,16 @@ class Neuron(torch.nn.Module):
             p.data = init.draw(num_channels, scale).to(p.device, p.dtype)
         self._param_init.clear()
         self.clamp()
+
+    def _check_param_layouts(self, shape: tuple[int, ...]) -> None:
+        for name, p in self.named_parameters(recurse=False):
+            ok = (p.numel() == 1 or tuple(p.shape) == shape[:1] or tuple(p.shape) == shape)
+            if not ok:
+                raise ShapeError(
+                    f"{type(self).__module__}.Neuron: parameter {name!r} has shape "
+                    f"{tuple(p.shape)}; expected 1, ({shape[0]},) per channel or {shape} per "
+                    "neuron values"
+                )
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # noqa: D105
         # per-channel parameters may be loaded before the first forward
@@ -269,6 +283,7 @@ class Neuron(torch.nn.Module):
             self.num_neurons = math.prod(shape)
             if not self.shared_param:
                 self._init_channel_params(shape[0])
+                self._check_param_layouts(shape)
         elif tuple(self.shape) != shape:
             raise ShapeError(
                 f"{type(self).__module__}.{type(self).__name__}: input neuron shape {shape} "
