@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._interface import NO_RESET
+
 try:  # the real import error is reported by is_available()
     import numba
     from numba import njit, prange
@@ -157,20 +159,43 @@ def _leak(a, d):
 
 
 # ---------------------------------------------------------------------- leaky integrator
+# The leaky integrator is the hottest primitive (two per CUBA/ALIF neuron). Its per-step
+# recurrence is a short dependency chain (multiply, shift, add, compare), so one neuron per loop
+# leaves the CPU waiting on latency; the kernels below advance _LANES independent neurons in
+# lock-step inside each parallel iteration, which lets the out-of-order core overlap the chains
+# (about 2x on the backward pass). Every lane runs exactly the scalar recurrence.
+_LANES = 4
+
+
+@njit(inline="always", cache=True)
+def _li_step(a, d, h, xv, s, inv, pow2, y, m, t):
+    a = _leak(a, d) + np.int64(xv * s)
+    y[m, t] = a
+    y[m, t] = y[m, t] * inv if pow2 else y[m, t] / s
+    return 0 if a >= h else a
+
+
 @njit(parallel=True, cache=True)
-def _li_fwd(x, decay, state, threshold, has_th, sc, y):
+def _li_fwd(x, decay, state, threshold, sc, y):
     m_count, t_count = x.shape
     s, inv, pow2 = sc
-    for m in prange(m_count):
-        acc = state[m]
-        d = decay[m]
-        th = threshold[m] if has_th else 0
-        for t in range(t_count):
-            acc = _leak(acc, d) + np.int64(x[m, t] * s)
-            y[m, t] = acc
-            y[m, t] = y[m, t] * inv if pow2 else y[m, t] / s
-            if has_th and acc >= th:
-                acc = 0
+    for b in prange((m_count + _LANES - 1) // _LANES):
+        m0 = b * _LANES
+        if m0 + _LANES <= m_count:
+            m1, m2, m3 = m0 + 1, m0 + 2, m0 + 3
+            a0, a1, a2, a3 = state[m0], state[m1], state[m2], state[m3]
+            d0, d1, d2, d3 = decay[m0], decay[m1], decay[m2], decay[m3]
+            h0, h1, h2, h3 = threshold[m0], threshold[m1], threshold[m2], threshold[m3]
+            for t in range(t_count):
+                a0 = _li_step(a0, d0, h0, x[m0, t], s, inv, pow2, y, m0, t)
+                a1 = _li_step(a1, d1, h1, x[m1, t], s, inv, pow2, y, m1, t)
+                a2 = _li_step(a2, d2, h2, x[m2, t], s, inv, pow2, y, m2, t)
+                a3 = _li_step(a3, d3, h3, x[m3, t], s, inv, pow2, y, m3, t)
+        else:
+            for m in range(m0, m_count):
+                a, d, h = state[m], decay[m], threshold[m]
+                for t in range(t_count):
+                    a = _li_step(a, d, h, x[m, t], s, inv, pow2, y, m, t)
 
 
 def leaky_integrator_fwd(x, decay, state, threshold, *, s_scale):
@@ -178,23 +203,43 @@ def leaky_integrator_fwd(x, decay, state, threshold, *, s_scale):
     (xn,) = _traces(x)
     m = xn.shape[0]
     dn, sn = _ints(m, decay=decay, state=state)
-    has_th = threshold is not None
-    thn = _ints(m, threshold=threshold)[0] if has_th else dn
+    if threshold is None:  # never reached by int64 states below 2**62
+        thn = np.full(m, NO_RESET, dtype=np.int64)
+    else:
+        thn = _ints(m, threshold=threshold)[0]
     (y,) = _empty(xn)
-    _li_fwd(xn, dn, sn, thn, has_th, _scale(s_scale, xn.dtype), y.numpy())
+    _li_fwd(xn, dn, sn, thn, _scale(s_scale, xn.dtype), y.numpy())
     return y
+
+
+@njit(inline="always", cache=True)
+def _li_back_step(a, g, keep, has_keep, grad_y, grad_x, m, t):
+    k = g * keep[m, t] if has_keep else g
+    a = grad_y[m, t] + k * a
+    grad_x[m, t] = a
+    return a
 
 
 @njit(parallel=True, cache=True)
 def _li_bwd(grad_y, gain, keep, has_keep, zero, grad_x):
     m_count, t_count = grad_y.shape
-    for m in prange(m_count):
-        acc = zero
-        gm = gain[m]
-        for t in range(t_count - 1, -1, -1):
-            g = gm * keep[m, t] if has_keep else gm
-            acc = grad_y[m, t] + g * acc
-            grad_x[m, t] = acc
+    for b in prange((m_count + _LANES - 1) // _LANES):
+        m0 = b * _LANES
+        if m0 + _LANES <= m_count:
+            m1, m2, m3 = m0 + 1, m0 + 2, m0 + 3
+            a0 = a1 = a2 = a3 = zero
+            g0, g1, g2, g3 = gain[m0], gain[m1], gain[m2], gain[m3]
+            for t in range(t_count - 1, -1, -1):
+                a0 = _li_back_step(a0, g0, keep, has_keep, grad_y, grad_x, m0, t)
+                a1 = _li_back_step(a1, g1, keep, has_keep, grad_y, grad_x, m1, t)
+                a2 = _li_back_step(a2, g2, keep, has_keep, grad_y, grad_x, m2, t)
+                a3 = _li_back_step(a3, g3, keep, has_keep, grad_y, grad_x, m3, t)
+        else:
+            for m in range(m0, m_count):
+                a = zero
+                g = gain[m]
+                for t in range(t_count - 1, -1, -1):
+                    a = _li_back_step(a, g, keep, has_keep, grad_y, grad_x, m, t)
 
 
 def leaky_integrator_bwd(grad_y, gain, keep):
