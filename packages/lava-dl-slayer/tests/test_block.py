@@ -321,3 +321,15 @@ def test_sigma_delta_blocks():
     out = slayer.block.sigma_delta.Output(sd, 6, 3)
     assert torch.allclose(out(x), torch.cumsum(out.synapse(x), -1))
     assert out.export_layer().neuron.params["sigma_output"] is True
+
+
+def test_weight_norm_gradients_reach_every_synapse():
+    torch.manual_seed(11)
+    block = slayer.block.cuba.Recurrent(CUBA, 6, 5, weight_scale=4, weight_norm=True)
+    block(_x3(11, c=6)).sum().backward()
+    for syn in (block.input_synapse, block.recurrent_synapse):
+        assert syn.weight_norm_enabled
+        assert syn.weight_g.grad is not None and syn.weight_v.grad is not None
+    # under weight norm, ``weight`` is computed on access and differentiable
+    assert block.recurrent_synapse.weight.grad_fn is not None
+    copy.deepcopy(block)

@@ -108,7 +108,6 @@ class GenericLayer:
             self._norm_except_first(data).clone(), requires_grad=w.requires_grad
         )
         self.weight_norm_enabled = True
-        self._expose_weight(self._compute_weight())
 
     def disable_weight_norm(self) -> None:
         """Fold ``weight_g`` and ``weight_v`` back into a plain ``weight`` parameter."""
@@ -119,7 +118,6 @@ class GenericLayer:
         requires_grad = self.weight_v.requires_grad
         del self.weight_g
         del self.weight_v
-        self.__dict__.pop("weight", None)
         self.weight_norm_enabled = False
         self.weight = torch.nn.Parameter(w, requires_grad=requires_grad)
 
@@ -131,14 +129,14 @@ class GenericLayer:
 
     def effective_weight(self) -> torch.Tensor:
         """The weight the forward pass uses before the pre-hook (weight norm folded in)."""
-        w = self._compute_weight()
-        if self.weight_norm_enabled:
-            self._expose_weight(w)
-        return w
+        return self._compute_weight()
 
-    def _expose_weight(self, w: torch.Tensor) -> None:
-        # under weight norm ``weight`` is a plain (detached) attribute, as with torch's hook
-        object.__setattr__(self, "weight", w.detach())
+    def __getattr__(self, name: str) -> Any:
+        # under weight norm ``weight`` is computed from weight_g and weight_v on every access
+        # (differentiable, never stored, so the module stays deep-copyable)
+        if name == "weight" and self.__dict__.get("weight_norm_enabled", False):
+            return self._compute_weight()
+        return super().__getattr__(name)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # noqa: D105
         # a state dict saved with weight norm loads into a plain synapse and vice versa
@@ -148,9 +146,6 @@ class GenericLayer:
         elif not has_norm and prefix + "weight" in state_dict and self.weight_norm_enabled:
             self.disable_weight_norm()
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-        if self.weight_norm_enabled:
-            with torch.no_grad():
-                self._expose_weight(self._compute_weight())
 
     # ------------------------------------------------------------------ hook and properties
     @property
