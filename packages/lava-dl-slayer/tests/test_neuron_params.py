@@ -217,3 +217,19 @@ def test_explicit_per_channel_and_per_neuron_values():
                         shared_param=False)
     with pytest.raises(ShapeError, match="current_decay"):
         bad(x)
+
+
+def test_rf_explicit_per_channel_values():
+    period = torch.tensor([6.0, 12.0, 24.0])
+    n = N.rf.Neuron(threshold=0.5, period=period, decay=0.05, shared_param=False)
+    re = torch.zeros(1, 3, 30)
+    re[..., 0] = 1
+    s = n((re, torch.zeros_like(re)))
+    assert torch.allclose(n.period, period, rtol=0.02)
+    for c, p in enumerate(period.tolist()):
+        ref = N.rf.Neuron(threshold=0.5, period=p, decay=0.05)
+        assert torch.equal(ref((re[:, c:c + 1], torch.zeros_like(re[:, c:c + 1]))),
+                           s[:, c:c + 1])
+    with pytest.raises(ValueError, match=">= 4"):
+        N.rf.Neuron(threshold=0.5, period=torch.tensor([3.0, 8.0]), decay=0.05,
+                    shared_param=False)

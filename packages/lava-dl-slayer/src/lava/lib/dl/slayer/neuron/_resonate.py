@@ -44,6 +44,14 @@ class ResonatorMixin:
             _period_ok(p)
             sin, cos = _sin_cos(torch.tensor([p]), torch.tensor([d]))
             self._rf_init = None
+        elif any(isinstance(v, torch.Tensor) and v.numel() > 1 for v in (period, decay)):
+            # explicit per-channel (C,) or per-neuron (C, H, W) values
+            p = torch.as_tensor(period, dtype=torch.float64)
+            d = torch.as_tensor(decay, dtype=torch.float64)
+            if bool((p < 4).any()):
+                raise ValueError(f"every period must be >= 4 steps, got min {float(p.min())}")
+            sin, cos = _sin_cos(p, d)
+            self._rf_init = None
         else:
             p_range = _range_of(period, "period", jitter=True)
             d_range = _range_of(decay, "decay", jitter=False)

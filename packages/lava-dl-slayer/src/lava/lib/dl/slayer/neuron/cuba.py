@@ -76,7 +76,8 @@ class Neuron(base.Neuron):
         Threshold (float units; truncated to the ``1/scale`` grid).
     current_decay, voltage_decay : float or (float, float)
         Fraction of the current/voltage lost per step, in [0, 1]. With ``shared_param=False`` a
-        scalar gives per-channel values within ±1 % and a ``(min, max)`` tuple a uniform range.
+        scalar gives per-channel values within ±1 %, a ``(min, max)`` tuple a uniform range and a
+        tensor explicit per-channel ``(C,)`` or per-neuron ``(C, H, W)`` values.
     tau_grad, scale_grad : float
         Surrogate gradient width (relative to the threshold) and scale. Default 1.
     scale : int

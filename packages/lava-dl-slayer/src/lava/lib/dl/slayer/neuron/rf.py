@@ -38,11 +38,12 @@ class Neuron(ResonatorMixin, base.Neuron):
     ----------
     threshold : float
         Threshold on the real part.
-    period : float or (float, float)
-        Oscillation period in steps (>= 4); a ``(min, max)`` range per channel with
-        ``shared_param=False``.
-    decay : float or (float, float)
-        Fraction of the state magnitude lost per step.
+    period : float or (float, float) or torch.Tensor
+        Oscillation period in steps (>= 4). With ``shared_param=False``: a ``(min, max)`` range
+        (log-spaced or uniform frequencies over the channels) or a tensor of explicit per-channel
+        ``(C,)`` / per-neuron ``(C, H, W)`` values.
+    decay : float or (float, float) or torch.Tensor
+        Fraction of the state magnitude lost per step (range or explicit values as ``period``).
     tau_grad, scale_grad, scale, norm, dropout, shared_param, persistent_state, requires_grad,
     graded_spike
         As :class:`..cuba.Neuron` (norm is applied to the real and imaginary inputs).
