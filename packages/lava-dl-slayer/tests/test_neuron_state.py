@@ -194,3 +194,14 @@ def test_exact_grad_mode_stops_gradient_at_resets():
 def test_bad_grad_mode():
     with pytest.raises(ValueError, match="grad_mode"):
         N.cuba.Neuron(threshold=1, current_decay=1, voltage_decay=1, grad_mode="bogus")
+
+
+def test_sigma_delta_persistent_split_equals_full():
+    # multiples of 1/64: the running sums are exact in float32 whatever the split
+    x = torch.round((torch.rand(2, 3, 4, 4, 50) - 0.4) * 64) / 64
+    full = N.sigma_delta.Neuron(threshold=0.1, activation=F.relu)(x)
+    n = N.sigma_delta.Neuron(threshold=0.1, activation=F.relu, persistent_state=True)
+    split = torch.cat([n(x[..., :17]), n(x[..., 17:])], -1)
+    assert torch.equal(split, full)
+    # a new batch size starts from a fresh state
+    assert torch.equal(n(x[:1]), N.sigma_delta.Neuron(threshold=0.1, activation=F.relu)(x[:1]))
