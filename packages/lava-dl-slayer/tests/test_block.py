@@ -333,3 +333,28 @@ def test_weight_norm_gradients_reach_every_synapse():
     # under weight norm, ``weight`` is computed on access and differentiable
     assert block.recurrent_synapse.weight.grad_fn is not None
     copy.deepcopy(block)
+
+
+def test_export_shapes_predicted_before_forward_equal_the_forward_shapes():
+    """output_shape (used to export before any forward) agrees with the forward pass for many
+    random geometries."""
+    rng = torch.Generator().manual_seed(12)
+
+    def pick(lo, hi):
+        return int(torch.randint(lo, hi + 1, (1,), generator=rng))
+
+    m = slayer.block.cuba
+    for _ in range(10):
+        c, h, w = pick(1, 3), pick(5, 11), pick(5, 11)
+        k, s, p, d = pick(1, 3), pick(1, 3), pick(0, 1), pick(1, 2)
+        x = torch.zeros(1, c, h, w, 2)
+        blocks = [
+            m.Conv(CUBA, c, 2, k, stride=s, padding=p, dilation=d),
+            m.ConvT(CUBA, c, 2, k, stride=s, padding=min(p, k - 1), dilation=d),
+            m.Pool(CUBA, k, stride=s, padding=min(p, k // 2), dilation=d),
+            m.Unpool(CUBA, k, stride=s, padding=min(p, k - 1), dilation=d),
+        ]
+        for block in blocks:
+            predicted = block.output_shape((c, h, w))
+            assert predicted == tuple(block(x).shape[1:-1]), (block, (c, h, w))
+            assert block.export_layer().shape == predicted
