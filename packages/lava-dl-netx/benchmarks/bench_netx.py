@@ -63,7 +63,12 @@ def workloads(ref: Path) -> dict[str, dict]:
     }
 
 
-def native_times(w: dict, repeat: int) -> tuple[float, float]:
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = time.perf_counter
+
+
+def native_times(w: dict, repeat: int, batch: int = 0) -> tuple[float, float]:
+    """Median ms per step of ``step()`` and of ``run()``; with ``batch`` > 0, per sample."""
     net = Network(w["path"], **w["opts"])
     if w["bias"] is not None:
         net.set_bias(0, w["bias"])
@@ -71,19 +76,22 @@ def native_times(w: dict, repeat: int) -> tuple[float, float]:
     seq = w.get("seq")
     if seq is None:
         seq = np.repeat(w["x"][..., None], n, axis=-1)
+    if batch:
+        seq = np.repeat(seq[None], batch, axis=0)
     step_ms, run_ms = [], []
     for _ in range(repeat):
         net.reset()
         net.step(seq[..., 0])  # allocate state
-        t0 = time.perf_counter()
+        t0 = clock()
         for t in range(1, n):
             net.step(seq[..., t])
-        step_ms.append((time.perf_counter() - t0) / (n - 1) * 1e3)
+        step_ms.append((clock() - t0) / (n - 1) * 1e3)
         net.reset()
-        t0 = time.perf_counter()
+        t0 = clock()
         net.run(seq)
-        run_ms.append((time.perf_counter() - t0) / n * 1e3)
-    return statistics.median(step_ms), statistics.median(run_ms)
+        run_ms.append((clock() - t0) / n * 1e3)
+    per = max(batch, 1)
+    return statistics.median(step_ms) / per, statistics.median(run_ms) / per
 
 
 def lava_time(w: dict) -> float | None:  # pragma: no cover - needs lava-nc (Python 3.10)
@@ -124,7 +132,14 @@ def main() -> None:
     p.add_argument("--lava", action="store_true", help="also time Lava's simulator")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--only", nargs="*", default=None)
+    p.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                   help="native timings by wall clock (default) or by this process's CPU time "
+                        "(steadier on a busy machine; BLAS is single-threaded)")
+    p.add_argument("--batch", type=int, default=0,
+                   help="also time a batch of this many samples (ms per step and sample)")
     args = p.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
     ref = shared() / "reference-nets"
     if not ref.is_dir():
         raise SystemExit(f"reference nets not found at {ref}; set LAVA_DL_SHARED")
@@ -138,12 +153,20 @@ def main() -> None:
         lava_ms, source = (lava_time(w), "measured") if args.lava else (None, "")
         if lava_ms is None:
             lava_ms, source = LAVA_REFERENCE_MS[name], "ref"
-        rows.append(dict(network=name, native_step_ms=step_ms, native_run_ms=run_ms,
-                         lava_ms=lava_ms, lava_source=source,
-                         speedup_step=lava_ms / step_ms, speedup_run=lava_ms / run_ms))
+        row = dict(network=name, native_step_ms=step_ms, native_run_ms=run_ms,
+                   lava_ms=lava_ms, lava_source=source,
+                   speedup_step=lava_ms / step_ms, speedup_run=lava_ms / run_ms)
+        if args.batch:
+            b_step, b_run = native_times(w, args.repeat, args.batch)
+            row.update(batch=args.batch, batch_step_ms_per_sample=b_step,
+                       batch_run_ms_per_sample=b_run)
+        rows.append(row)
         print(f"{name:<15} {step_ms:>9.4f} ms {run_ms:>8.4f} ms {lava_ms:>7.2f} ms"
               f"{'*' if source == 'ref' else ' '} {lava_ms / step_ms:>12.0f}x "
-              f"{lava_ms / run_ms:>11.0f}x")
+              f"{lava_ms / run_ms:>11.0f}x"
+              + (f"   batch {args.batch}: {row['batch_run_ms_per_sample']:.4f} ms/step/sample "
+                 f"({lava_ms / row['batch_run_ms_per_sample']:.0f}x)" if args.batch else ""))
+    print(f"native clock: {args.clock}; load average {os.getloadavg()[0]:.1f}")
     print("* lava-dl 0.6 + Lava 0.10 figure from netx.md §9.2 (2-core VM); pass --lava on "
           "Python 3.10 with lava-nc to measure it here")
     if args.json:
@@ -151,7 +174,9 @@ def main() -> None:
         args.json.write_text(json.dumps({
             "machine": platform.platform(), "python": platform.python_version(),
             "numpy": np.__version__, "cpus": os.cpu_count(),
-            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"), "rows": rows}, indent=2))
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"), "clock": args.clock,
+            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+            "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -63,7 +63,8 @@ class Layer:
     synapse : SynapseModel or None
         None for an input block.
     state : dict of str to np.ndarray
-        Neuron state, int64 ``(B, *shape)`` (e.g. ``'u'``, ``'v'`` for LIF, ``'sigma'``...).
+        Neuron state ``(B, *shape)`` (e.g. ``'u'``, ``'v'`` for LIF, ``'sigma'``...): exact
+        integers, int64 or (LIF) float64; probes always return int64.
     s : np.ndarray or None
         Output message of the last step, ``(B, *shape)``.
     a : np.ndarray or None
@@ -394,7 +395,7 @@ class Network:
         else:
             v = layer.state[var]
         assert v is not None
-        v = v.copy()
+        v = v.astype(np.int64)  # a copy; float64 states hold exact integers
         if not self._batched:
             v = v[:, 0] if var == "a" and v.ndim == len(layer.shape) + 2 else v[0]
         return v

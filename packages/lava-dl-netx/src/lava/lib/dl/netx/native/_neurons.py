@@ -24,7 +24,7 @@ from .._plan import (
     SigmaDeltaNeuron,
     SigmaNeuron,
 )
-from ._ops import STATE_LIMIT, _outside, clip_state, decay, decay_, rtz_shift, wrap_current
+from ._ops import STATE_LIMIT, _outside, clip_state, decay, rtz_shift, wrap_current
 
 __all__ = ["NEURON_MODELS", "NeuronModel", "register_neuron_model"]
 
@@ -89,7 +89,13 @@ def _periodic_reset(state: State, plan: Any, t: int, names: tuple[str, ...]) -> 
 
 @register_neuron_model("lif")
 class LIFModel(NeuronModel):
-    """Loihi CUBA LIF (:class:`~lava.lib.dl.netx._plan.LIFNeuron`); states ``u``, ``v``."""
+    """Loihi CUBA LIF (:class:`~lava.lib.dl.netx._plan.LIFNeuron`); states ``u``, ``v``.
+
+    ``u`` and ``v`` are kept as float64 arrays holding exact integers: every intermediate value
+    is an integer below :math:`2^{37}`, a decay factor :math:`(4096 - d)/4096` is a dyadic
+    number, so ``trunc(x * (4096 - d) / 4096)`` equals the integer sign-magnitude shift exactly,
+    and float64 passes are cheaper than int64 shifts. Probes return int64.
+    """
 
     state_names = ("u", "v")
 
@@ -106,30 +112,39 @@ class LIFModel(NeuronModel):
             bias_mant = np.broadcast_to(np.asarray(bias_mant, dtype=np.int64), self.shape)
         self.bias_mant = bias_mant
         self.bias = _bias(bias_mant, self.plan.bias_exp)
+        self._bias_f = None if bias_mant is None else np.asarray(self.bias, dtype=np.float64)
 
     def init_state(self, batch: int) -> State:  # noqa: D102
-        st = super().init_state(batch)
-        self._scratch = np.empty((batch, *self.shape), dtype=np.int64)
-        return st
+        return {n: np.zeros((batch, *self.shape), dtype=np.float64) for n in self.state_names}
+
+    @staticmethod
+    def _leak(x: np.ndarray, d: int) -> None:
+        if d == 0:
+            return
+        if d == 1 << 12:
+            x[...] = 0
+            return
+        x *= ((1 << 12) - d) / (1 << 12)
+        np.trunc(x, out=x)
 
     def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
         _periodic_reset(state, self.plan, t, ("u", "v"))
-        scratch = self._scratch
+        u, v = state["u"], state["v"]
         if self.decay_u == 1 << 12:
-            u = np.left_shift(a, 6, out=state["u"])
+            np.multiply(a, 64.0, out=u)
         else:
-            u = decay_(state["u"], self.decay_u, scratch)
-            u += a << 6
+            self._leak(u, self.decay_u)
+            u += a * 64.0
         if _outside(u, -(1 << 23) + 1, 1 << 23):
-            u = state["u"] = wrap_current(u)
-        v = decay_(state["v"], self.decay_v, scratch)
+            u[...] = wrap_current(u)
+        self._leak(v, self.decay_v)
         v += u
-        if isinstance(self.bias, np.ndarray):
-            v += self.bias
+        if self._bias_f is not None:
+            v += self._bias_f
         if _outside(v, -STATE_LIMIT, STATE_LIMIT):
             np.clip(v, -STATE_LIMIT, STATE_LIMIT, out=v)
         s = v > self.vth
-        np.copyto(v, 0, where=s)
+        np.multiply(v, ~s, out=v)  # reset (a product: masked stores are far slower)
         return s.astype(np.int64)
 
 
@@ -144,7 +159,7 @@ class ALIFModel(LIFModel):
         self.step_th = int(plan.vth_step) << 6
 
     def init_state(self, batch: int) -> State:  # noqa: D102
-        st = super().init_state(batch)
+        st = NeuronModel.init_state(self, batch)  # int64 states
         st["th"][...] = self.vth
         return st
 
@@ -182,10 +197,10 @@ class DeltaModel(NeuronModel):
         delta = x - state["act"] + state["residue"]
         if self.plan.cum_error:
             state["error"] = state["error"] + delta
-            s = np.where(np.abs(state["error"]) >= self.vth, delta, 0)
+            s = delta * (np.abs(state["error"]) >= self.vth)
             state["error"] = state["error"] * (s == 0)
         else:
-            s = np.where(np.abs(delta) >= self.vth, delta, 0)
+            s = delta * (np.abs(delta) >= self.vth)
         state["residue"] = delta - s
         state["act"] = x
         return s >> int(self.plan.state_exp)
@@ -270,8 +285,9 @@ class RFModel(_ResonatorBase):
         re, im = self._resonate(state, a)
         if self.plan.izhikevich:
             s = im >= self.vth
-            re = np.where(s, 0, re)
-            im = np.where(s, self.vth - 1, im)
+            keep = ~s
+            re = re * keep
+            im = im * keep + s * (self.vth - 1)
         else:
             s = (re >= self.vth) & (im >= 0) & (state["im"] < 0)
         state["re"], state["im"] = re, im

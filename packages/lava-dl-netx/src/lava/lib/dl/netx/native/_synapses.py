@@ -95,7 +95,7 @@ class DelayLine:
         if mask is None:
             tgt += x
         else:
-            tgt += np.where(mask, x, 0)
+            tgt += x * mask
 
     @property
     def pending(self) -> np.ndarray:
@@ -185,7 +185,7 @@ class SynapseModel:
             tgt = y[1 + d:1 + d + n_t]
             if part is not None:
                 tgt = tgt[:, part]
-            tgt += x if mask is None else np.where(mask, x, 0)
+            tgt += x if mask is None else x * mask
         line.load(y[n_t:n_t + length])
         return y[:n_t]
 
