@@ -358,3 +358,19 @@ def test_export_shapes_predicted_before_forward_equal_the_forward_shapes():
             predicted = block.output_shape((c, h, w))
             assert predicted == tuple(block(x).shape[1:-1]), (block, (c, h, w))
             assert block.export_layer().shape == predicted
+
+
+def test_whole_blocks_pickle_and_deepcopy(tmp_path):
+    sd = PARAMS["sigma_delta"]
+    net = torch.nn.ModuleList([
+        slayer.block.cuba.Input(), slayer.block.cuba.Input(CUBA),
+        slayer.block.cuba.Dense(CUBA, 6, 4, weight_norm=True, delay=True, weight_scale=3),
+        slayer.block.cuba.Affine(CUBA, 4, 3), slayer.block.cuba.KWTA(CUBA, 3, 3, 1),
+        slayer.block.rf_iz.Affine(PARAMS["rf_iz"], 4, 2), slayer.block.sigma_delta.Dense(sd, 6, 3),
+    ])
+    torch.save(net, tmp_path / "net.pt")
+    loaded = torch.load(tmp_path / "net.pt", weights_only=False)
+    x = _x3(13)
+    assert torch.equal(loaded[2](x).detach(), net[2](x).detach())
+    assert loaded[2].synapse.pre_hook_fx.__self__ is loaded[2].neuron
+    copy.deepcopy(net)

@@ -67,7 +67,7 @@ class Network(torch.nn.Module):
     """The N-MNIST tutorial's network, with 2x8x8 inputs instead of 2x34x34."""
 
     def __init__(self):
-        super(Network, self).__init__()
+        super(Network, self).__init__()  # noqa: UP008 - the tutorial is copied unchanged
 
         neuron_params = {
             'threshold': 1.25,

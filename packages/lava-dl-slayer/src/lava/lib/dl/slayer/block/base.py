@@ -148,6 +148,11 @@ def step_delay(module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return out
 
 
+def _identity_hook(x: torch.Tensor, descale: bool = False) -> torch.Tensor:
+    """Hook of a neuron-less input: the identity."""
+    return x
+
+
 def _event_rate(x: torch.Tensor) -> torch.Tensor:
     """Fraction of non-zero entries (spike events) in ``x``."""
     return (x != 0).to(torch.float32).mean()
@@ -437,7 +442,7 @@ class AbstractInput(AbstractBlock):
         super().__init__(count_log=count_log)
         self.neuron = self._make_neuron(neuron_params)
         self.pre_hook_fx = (
-            self.neuron.quantize_8bit if self.neuron is not None else (lambda x, descale=False: x)
+            self.neuron.quantize_8bit if self.neuron is not None else _identity_hook
         )
         self.weight = None if weight is None else torch.nn.Parameter(
             torch.tensor([float(weight)]), requires_grad=True
