@@ -13,8 +13,12 @@ The fixed-point helpers of the interface are written out as scalar code:
   scale is passed in as a value of that dtype), so it is rounded exactly like the reference's
   tensor product, and the float-to-int64 conversion truncates toward zero (LLVM ``fptosi``).
 * ``flt(A) = float(A) / S``: the int64 is first stored into the output array (a conversion to
-  the traces' dtype, rounded to nearest) and then divided in that dtype.
-* ``rtz(a) = sign(a) (|a| >> 12)`` on int64; ``leak(A, d) = rtz(A (4096 - d))``.
+  the traces' dtype, rounded to nearest) and then divided in that dtype; when ``S`` is a power
+  of two it is multiplied by the exact inverse instead, which rounds identically.
+* ``rtz(a) = sign(a) (|a| >> 12)`` on int64 (computed branch-free as
+  ``(a + (4095 if a < 0 else 0)) >> 12``); ``leak(A, d) = rtz(A (4096 - d))``.
+* "No reset" is a reset level of :data:`._interface.NO_RESET` (``2**62``), never reached by the
+  int64 states of the contract (below ``2**50``).
 
 Backward recurrences use the reference's operation order with separately rounded products and
 sums (numba does not contract to fused multiply-adds unless ``fastmath`` is set, which it is
