@@ -7,8 +7,8 @@ Events are built as ``slayer.io.Event`` objects and binned into ``(2, 16, 16, T)
 (1 ms per step), the way an event-camera dataset is read.
 
 Network: ``cuba.Conv 2-8 k3 -> cuba.Pool 2 -> cuba.Conv 8-16 k3 -> cuba.Pool 2 ->
-cuba.Flatten -> cuba.Dense 256-4``. Loss: ``SpikeRate(true_rate=0.2, false_rate=0.03)``;
-prediction: ``classifier.Rate.predict``.
+cuba.Flatten -> cuba.Dense 256-4``. Loss: ``SpikeMax()`` (negative log of the label's share
+of the output spikes); prediction: ``classifier.Rate.predict``.
 
 Run ``python examples/conv_events.py [--epochs N] [--out DIR]``; ``--quick`` is a short CI run.
 Prints and returns the test accuracy per epoch.
@@ -116,27 +116,29 @@ class Network(torch.nn.Module):
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description="Conv SNN on generated event streams")
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--train-samples", type=int, default=256)
     parser.add_argument("--test-samples", type=int, default=128)
     parser.add_argument("--steps", type=int, default=32, help="time steps (ms) per sample")
-    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="short CI run")
     parser.add_argument("--out", default=None, help="folder for logs and network.net")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.epochs = min(args.epochs, 4)
+        args.epochs = min(args.epochs, 2)
         args.train_samples = min(args.train_samples, 96)
-        args.test_samples = min(args.test_samples, 64)
+        args.test_samples = min(args.test_samples, 32)
 
     torch.manual_seed(args.seed)
+    device = torch.device(args.device)
     x_train, y_train = make_dataset(args.train_samples, args.steps, args.seed)
     x_test, y_test = make_dataset(args.test_samples, args.steps, args.seed + 1)
-    net = Network()
-    error = slayer.loss.SpikeRate(true_rate=0.2, false_rate=0.03, reduction="sum")
+    net = Network().to(device)
+    error = slayer.loss.SpikeMax(mode="probability", reduction="sum")
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
     stats = slayer.utils.LearningStats()
     assistant = slayer.utils.Assistant(

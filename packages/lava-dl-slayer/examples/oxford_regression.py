@@ -15,6 +15,7 @@ epochs. ``--out`` saves ``loss.txt``, ``network.net`` and a raster plot ``raster
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -92,12 +93,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--quick", action="store_true", help="short CI run (30 epochs)")
     parser.add_argument("--out", default=None, help="folder for loss.txt, network.net, plot")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
+    parser.add_argument("--json", default=None, help="write the result as JSON to this file")
+    parser.add_argument(
+        "--max-seconds", type=float, default=None, help="stop after this much training time"
+    )
     args = parser.parse_args(argv)
     epochs = min(args.epochs, 30) if args.quick else args.epochs
 
     torch.manual_seed(args.seed)
+    device = torch.device(args.device)
     x, y = load_data(args.data or default_data_dir(), args.steps)
-    net = Network()
+    x, y = x.to(device), y.to(device)
+    net = Network().to(device)
     error = slayer.loss.SpikeTime(time_constant=2, filter_order=2)
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr, weight_decay=1e-5)
     stats = slayer.utils.LearningStats()
@@ -109,26 +117,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         assistant.train(x, y)
         stats.update()
         bar.set_postfix(loss=stats.training.loss_log[-1])
+        if args.max_seconds is not None and time.perf_counter() - start > args.max_seconds:
+            break
+    epochs = len(stats.training.loss_log)
     result = {
         "epochs": epochs,
         "first_loss": stats.training.loss_log[0],
         "final_loss": stats.training.loss_log[-1],
         "min_loss": stats.training.min_loss,
+        "min_loss_epoch": stats.training.loss_log.index(stats.training.min_loss),
         "lava_dl_0.6_min_loss_5000_epochs": 44918.7,
         "seconds": time.perf_counter() - start,
     }
+    print(
+        f"oxford: {epochs} epochs in {result['seconds']:.1f} s, SpikeTime loss "
+        f"{result['first_loss']:.1f} -> {result['final_loss']:.1f} (min {result['min_loss']:.1f} "
+        f"at epoch {result['min_loss_epoch']}; lava-dl 0.6: min 44918.7 after 5000 epochs)"
+    )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({**result, "loss_log": stats.training.loss_log}, f, indent=1)
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         stats.save(os.path.join(args.out, ""))
-        net.export_hdf5(os.path.join(args.out, "network.net"))
         with torch.no_grad():
             output = net(x)
         _plot(output, y, os.path.join(args.out, "raster.png"))
-    print(
-        f"oxford: {epochs} epochs in {result['seconds']:.1f} s, SpikeTime loss "
-        f"{result['first_loss']:.1f} -> {result['final_loss']:.1f} (min {result['min_loss']:.1f}; "
-        f"lava-dl 0.6: min 44918.7 after 5000 epochs)"
-    )
+        net.export_hdf5(os.path.join(args.out, "network.net"))
     return result
 
 
