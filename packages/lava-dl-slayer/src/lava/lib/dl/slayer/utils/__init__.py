@@ -29,13 +29,15 @@ _SUBMODULES = (
     "assistant",
     "filter",
     "int_utils",
-    "quantize",
     "recurrent",
     "stats",
     "time",
     "utils",
 )
 
+# ``quantize`` is both a function (lava-dl's public name) and the module defining it: the name
+# resolves to the function; the module stays importable as ``slayer.utils.quantize`` and is
+# itself callable, so either binding behaves as lava-dl's function.
 __all__ = sorted(set(_EXPORTS) | set(_SUBMODULES))
 
 
