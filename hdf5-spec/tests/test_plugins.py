@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from lava.lib.dl.hdf5_spec import _plugins as plugins
+from lava.lib.dl.hdf5_spec import plugins
 
 
 @dataclass
