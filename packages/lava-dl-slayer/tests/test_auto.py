@@ -175,3 +175,35 @@ def test_lava_dl_files_rebuild_and_write_back_identically(name, tmp_path):
         a.extra = {}
         assert a == b, (i, a.diff(b))
     assert np.isfinite(sum(p.sum().item() for p in net.parameters()))
+
+
+def test_per_channel_parameters_round_trip(tmp_path):
+    torch.manual_seed(3)
+    params = dict(CUBA, current_decay=(0.1, 0.3), voltage_decay=(0.02, 0.05),
+                  shared_param=False)
+    block = slayer.block.cuba.Conv(params, 2, 4, 3, weight_scale=5)
+    x = _spikes((1, 2, 5, 5, 8), p=0.5)
+    y = block(x)
+    written = slayer.block.export_network([block], tmp_path / "pc.net", input_shape=(2, 5, 5))
+    assert written.layers[0].neuron.params["iDecay"].shape == (4,)
+    net = slayer.auto.SequentialNetwork(tmp_path / "pc.net")
+    assert not net.blocks[0].neuron.shared_param
+    assert torch.equal(net.blocks[0].neuron.current_decay.detach(),
+                       torch.round(block.neuron.current_decay.detach()))
+    with torch.no_grad():
+        assert torch.equal(net(x), y)
+    assert net.export_hdf5(tmp_path / "pc2.net") == written
+    sd = dict(SDNN, shared_param=False)
+    blocks = [slayer.block.sigma_delta.Input(sd), slayer.block.sigma_delta.Dense(sd, 3, 4)]
+    x = torch.rand(2, 3, 6)
+    _run(blocks, x)
+    with torch.no_grad():
+        for b in blocks:
+            b.neuron.delta.threshold.uniform_(0.05, 0.3)
+    written = slayer.block.export_network(blocks, tmp_path / "sd.net", input_shape=(3,))
+    net = slayer.auto.SequentialNetwork(tmp_path / "sd.net")
+    for b, layer in zip(net.blocks, written.layers, strict=True):
+        vth = layer.neuron.params["vThMant"]
+        assert torch.equal(b.neuron.delta.threshold.reshape(-1), torch.tensor(vth / 64.0,
+                                                                              dtype=torch.float32))
+    assert net.export_hdf5(tmp_path / "sd2.net") == written

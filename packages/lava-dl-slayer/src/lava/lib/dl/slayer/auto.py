@@ -29,6 +29,7 @@ __all__ = [
     "ACTIVATIONS",
     "LAYER_BUILDERS",
     "NEURON_FAMILIES",
+    "PER_CHANNEL_FIELDS",
     "SequentialNetwork",
     "get_classes",
     "get_neuron_params",
@@ -180,16 +181,71 @@ def _load_delay(block: Any, delay: Any) -> None:
     block.delay.init_delay(len(np.asarray(delay).reshape(-1)), _tensor(delay).reshape(-1))
 
 
+#: per-channel neuron field (an array on disk) -> (state-dict key of the neuron, unit divisor:
+#: 'w' = the weight scale, 1 = stored as is).
+PER_CHANNEL_FIELDS: dict[str, tuple[str, Any]] = {
+    "iDecay": ("current_decay", 1),
+    "vDecay": ("voltage_decay", 1),
+    "thDecay": ("threshold_decay", 1),
+    "refDecay": ("refractory_decay", 1),
+    "sinDecay": ("sin_decay", 1),
+    "cosDecay": ("cos_decay", 1),
+    "vThMant": ("delta.threshold", "w"),
+}
+
+
+def _per_channel(layer: Any) -> dict[str, np.ndarray]:
+    if layer.neuron is None:
+        return {}
+    return {k: np.asarray(v) for k, v in layer.neuron.params.items()
+            if isinstance(v, np.ndarray) and v.ndim > 0 and v.size > 1}
+
+
 def _family_of(layer: Any, ctx: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
     ntype = None if layer.neuron is None else layer.neuron.type
     neuron_mod, block_mod = get_classes(ntype)
     if layer.neuron is None:
         params = dict(_DEFAULT_PARAMS)
     else:
-        params = get_neuron_params(layer.neuron, neuron_mod)
+        arrays = _per_channel(layer)
+        neuron = layer.neuron
+        if arrays:  # build with shared_param=False from the channel means, load values after
+            unknown = sorted(set(arrays) - set(PER_CHANNEL_FIELDS))
+            if unknown:
+                raise ValueError(
+                    f"per-channel neuron fields {unknown} cannot be loaded; known per-channel "
+                    f"fields: {', '.join(sorted(PER_CHANNEL_FIELDS))}"
+                )
+            mean = {k: float(v.mean()) for k, v in arrays.items()}
+            neuron = hdf5_spec.Neuron(type=neuron.type, params={**neuron.params, **mean})
+        params = get_neuron_params(neuron, neuron_mod)
+        if arrays:
+            params["shared_param"] = False
     if ctx["persistent_state"]:
         params["persistent_state"] = True
     return neuron_mod, block_mod, params
+
+
+def _load_per_channel(block: Any, layer: Any) -> None:
+    """Load the per-channel neuron parameters of ``layer`` into the block's neuron."""
+    arrays = _per_channel(layer)
+    if not arrays:
+        return
+    neuron = block.neuron
+    state = {}
+    for field_name, values in arrays.items():
+        key, unit = PER_CHANNEL_FIELDS[field_name]
+        scale = _scale_of(block) if unit == "w" else float(unit)
+        t = _tensor(values).reshape(-1) / scale
+        if key == "delta.threshold":
+            t = t.reshape((-1,) + (1,) * (len(layer.shape) - 1))
+        state[key] = t
+    result = neuron.load_state_dict(state, strict=False)
+    if result.unexpected_keys:
+        raise ValueError(
+            f"{type(block).__name__}: the neuron has no per-channel parameter(s) "
+            f"{result.unexpected_keys}"
+        )
 
 
 def _with_bias(params: dict[str, Any], bias: Any, channels: int) -> tuple[dict[str, Any], Any]:
@@ -223,6 +279,7 @@ def _build_input(layer: Any, ctx: dict[str, Any]) -> Any:
         weight = None if layer.weight is None else layer.weight / scale
         bias = None if layer.bias is None else layer.bias / scale
         block = block_mod.Input(params, weight=weight, bias=bias)
+        _load_per_channel(block, layer)
     return block
 
 
@@ -242,10 +299,11 @@ def _build_dense(layer: Any, ctx: dict[str, Any]) -> Any:
     _, block_mod, params = _family_of(layer, ctx)
     vth = None if layer.neuron is None else layer.neuron.get("vThMant")
     n_in, n_out = layer.in_features, layer.out_features
-    if layer.neuron is None or vth == (1 << 18) - 1:  # an Affine readout
+    affine = vth is not None and np.ndim(vth) == 0 and int(vth) == (1 << 18) - 1
+    if layer.neuron is None or affine:  # an Affine readout
         cuba = get_classes(None)[1] if not hasattr(block_mod, "Affine") else block_mod
         block = cuba.Affine(params, n_in, n_out, dynamics=layer.neuron is not None)
-    elif layer.neuron.get("sigma_output", False):
+    elif bool(layer.neuron.get("sigma_output", False)):
         block = block_mod.Output(params, n_in, n_out)
     else:
         params, bias = _with_bias(params, layer.bias, n_out)
@@ -253,6 +311,8 @@ def _build_dense(layer: Any, ctx: dict[str, Any]) -> Any:
         _set_bias(block, bias)
         _load_delay(block, layer.delay)
     _load_weight(block, block.synapse, layer.weight, layer.weight_imag)
+    if layer.neuron is not None:
+        _load_per_channel(block, layer)
     return block
 
 
@@ -265,6 +325,7 @@ def _build_dense_rec(layer: Any, ctx: dict[str, Any]) -> Any:
     _load_delay(block, layer.delay)
     _load_weight(block, block.input_synapse, layer.weight)
     _load_weight(block, block.recurrent_synapse, layer.weight_rec)
+    _load_per_channel(block, layer)
     return block
 
 
@@ -273,6 +334,7 @@ def _build_kwta(layer: Any, ctx: dict[str, Any]) -> Any:
     block = block_mod.KWTA(params, layer.in_features, layer.out_features, layer.num_winners,
                            self_excitation=layer.self_excitation)
     _load_weight(block, block.synapse, layer.weight)
+    _load_per_channel(block, layer)
     return block
 
 
@@ -286,6 +348,7 @@ def _build_conv(layer: Any, ctx: dict[str, Any]) -> Any:
     _set_bias(block, bias)
     _load_delay(block, layer.delay)
     _load_weight(block, block.synapse, layer.weight, layer.weight_imag)
+    _load_per_channel(block, layer)
     return block
 
 
@@ -301,6 +364,7 @@ def _build_pool(layer: Any, ctx: dict[str, Any]) -> Any:
         wi = None if layer.weight_imag is None else np.broadcast_to(
             np.asarray(layer.weight_imag, dtype=np.float32), (1, 1, *layer.kernel_size))
         _load_weight(block, block.synapse, w, w if wi is None else wi)
+    _load_per_channel(block, layer)
     return block
 
 
