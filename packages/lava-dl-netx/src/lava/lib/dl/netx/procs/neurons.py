@@ -90,6 +90,36 @@ def _wrap24(x: np.ndarray) -> np.ndarray:
     return np.where(w <= -m, x + 2 * m, w)
 
 
+class IntegerInputs:
+    """Model mixin: messages arriving at the ports named in ``integer_ports`` are cast to int32
+    (floats truncated toward zero, as lava-dl's ``astype(int)``).
+
+    A Lava source running its floating-point model (e.g. ``lava.proc.io.source.RingBuffer``
+    under a run configuration without tag) then still drives the fixed-point model correctly,
+    instead of crashing a worker process (which Lava reports as a hang).
+    """
+
+    integer_ports: ty.ClassVar[tuple[str, ...]] = ("a_in",)
+
+    def run_spk(self) -> None:  # noqa: D102
+        if not getattr(self, "_netx_ports_cast", False):
+            for name in self.integer_ports:
+                port = getattr(self, name)
+                port.recv = _int_recv(port.recv)
+            self._netx_ports_cast = True
+        super().run_spk()  # type: ignore[misc]
+
+
+def _int_recv(recv: ty.Callable[[], np.ndarray]) -> ty.Callable[[], np.ndarray]:
+    def wrapped() -> np.ndarray:
+        data = recv()
+        if isinstance(data, np.ndarray) and data.dtype.kind == "f":
+            return np.trunc(data).astype(np.int32)
+        return data
+
+    return wrapped
+
+
 # --------------------------------------------------------------------------- Lava subclasses
 class LIF(_lif.LIF):
     """Lava ``LIF`` whose only model is Lava's bit-accurate one (see module docstring)."""
@@ -113,14 +143,14 @@ class Sigma(_sdn.Sigma):
 
 
 @implements(proc=LIF, protocol=LoihiProtocol)
-class PyNetxLifModel(_lif_models.PyLifModelBitAcc):
+class PyNetxLifModel(IntegerInputs, _lif_models.PyLifModelBitAcc):
     """Lava's bit-accurate LIF model, bound to :class:`LIF` (tags inherited)."""
 
     implements_process = None  # rebound by @implements
 
 
 @implements(proc=LIFReset, protocol=LoihiProtocol)
-class PyNetxLifResetModel(_lif_models.PyLifResetModelBitAcc):
+class PyNetxLifResetModel(IntegerInputs, _lif_models.PyLifResetModelBitAcc):
     """Lava's bit-accurate LIFReset model, bound to :class:`LIFReset`."""
 
     implements_process = None
@@ -128,7 +158,7 @@ class PyNetxLifResetModel(_lif_models.PyLifResetModelBitAcc):
 
 @implements(proc=Delta, protocol=LoihiProtocol)
 @tag("bit_accurate_loihi")
-class PyNetxDeltaModel(_sdn_models.PyDeltaModelFixed):
+class PyNetxDeltaModel(IntegerInputs, _sdn_models.PyDeltaModelFixed):
     """Lava's fixed-point Delta model, bound to :class:`Delta`."""
 
     implements_process = None
@@ -136,7 +166,7 @@ class PyNetxDeltaModel(_sdn_models.PyDeltaModelFixed):
 
 @implements(proc=SigmaDelta, protocol=LoihiProtocol)
 @tag("bit_accurate_loihi")
-class PyNetxSigmaDeltaModel(_sdn_models.PySigmaDeltaModelFixed):
+class PyNetxSigmaDeltaModel(IntegerInputs, _sdn_models.PySigmaDeltaModelFixed):
     """Lava's fixed-point SigmaDelta model, bound to :class:`SigmaDelta`."""
 
     implements_process = None
@@ -144,7 +174,7 @@ class PyNetxSigmaDeltaModel(_sdn_models.PySigmaDeltaModelFixed):
 
 @implements(proc=Sigma, protocol=LoihiProtocol)
 @tag("bit_accurate_loihi")
-class PyNetxSigmaModel(_sdn_models.PySigmaModelFixed):
+class PyNetxSigmaModel(IntegerInputs, _sdn_models.PySigmaModelFixed):
     """Lava's fixed-point Sigma model, bound to :class:`Sigma`."""
 
     implements_process = None

@@ -33,6 +33,7 @@ from lava.lib.dl.netx.native._ops import (
     transpose_kernel,
     wrap_signed,
 )
+from lava.lib.dl.netx.procs.neurons import IntegerInputs
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.model import PyLoihiProcessModel
 from lava.magma.core.model.py.ports import PyInPort, PyOutPort
@@ -73,39 +74,44 @@ class Conv(_conv.Conv):
 
 
 @implements(proc=Dense, protocol=LoihiProtocol)
-class PyNetxDenseModel(_dense_models.PyDenseModelBitAcc):
+class PyNetxDenseModel(IntegerInputs, _dense_models.PyDenseModelBitAcc):
     """Lava's bit-accurate Dense model bound to :class:`Dense`."""
 
     implements_process = None
+    integer_ports = ("s_in",)
 
 
 @implements(proc=DelayDense, protocol=LoihiProtocol)
-class PyNetxDelayDenseModel(_dense_models.PyDelayDenseModelBitAcc):
+class PyNetxDelayDenseModel(IntegerInputs, _dense_models.PyDelayDenseModelBitAcc):
     """Lava's bit-accurate DelayDense model bound to :class:`DelayDense`."""
 
     implements_process = None
+    integer_ports = ("s_in",)
 
 
 @implements(proc=Sparse, protocol=LoihiProtocol)
-class PyNetxSparseModel(_sparse_models.PySparseModelBitAcc):
+class PyNetxSparseModel(IntegerInputs, _sparse_models.PySparseModelBitAcc):
     """Lava's bit-accurate Sparse model bound to :class:`Sparse`."""
 
     implements_process = None
+    integer_ports = ("s_in",)
 
 
 @implements(proc=DelaySparse, protocol=LoihiProtocol)
-class PyNetxDelaySparseModel(_sparse_models.PyDelaySparseModelBitAcc):
+class PyNetxDelaySparseModel(IntegerInputs, _sparse_models.PyDelaySparseModelBitAcc):
     """Lava's bit-accurate DelaySparse model bound to :class:`DelaySparse`."""
 
     implements_process = None
+    integer_ports = ("s_in",)
 
 
 @implements(proc=Conv, protocol=LoihiProtocol)
 @tag("bit_accurate_loihi")
-class PyNetxConvModel(_conv_models.PyConvModelFixed):
+class PyNetxConvModel(IntegerInputs, _conv_models.PyConvModelFixed):
     """Lava's fixed-point Conv model bound to :class:`Conv`."""
 
     implements_process = None
+    integer_ports = ("s_in",)
 
 
 # --------------------------------------------------------------------------- own conv synapses
