@@ -7,6 +7,8 @@ import matplotlib
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lava.lib.dl.slayer import io
 
@@ -190,3 +192,47 @@ def test_anim_builds_for_1d_and_2d():
         anim._init_draw()  # draw the first frame
     graded = io.Event([0, 1], None, [0, 0], [1.0, 2.0], payload=[1.0, 3.0])
     assert graded.anim() is not None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(
+            st.integers(0, 255),
+            st.integers(0, 255),
+            st.integers(0, 1),
+            st.integers(0, (1 << 23) - 1),
+        ),
+        max_size=30,
+    )
+)
+def test_2d_format_roundtrip_property(tmp_path_factory, data):
+    x, y, c, t_us = (np.array(v, dtype=np.int64) for v in zip(*data, strict=True)) if data else (
+        np.zeros(0, dtype=np.int64),) * 4  # fmt: skip
+    ev = io.Event(x, y, c, t_us / 1000, normalize_channels=False)
+    path = tmp_path_factory.mktemp("bin") / "ev.bin"
+    io.encode_2d_spikes(path, ev)
+    assert path.stat().st_size == 5 * len(ev)
+    back = io.read_2d_spikes(path, normalize_channels=False)
+    for field in "xyc":
+        np.testing.assert_array_equal(getattr(back, field), getattr(ev, field))
+    np.testing.assert_array_equal(np.round(back.t * 1000).astype(np.int64), t_us)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(st.integers(0, 65535), st.integers(0, 1), st.integers(0, (1 << 23) - 1)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_1d_format_roundtrip_property(tmp_path_factory, data):
+    x, c, t_us = (np.array(v, dtype=np.int64) for v in zip(*data, strict=True))
+    ev = io.Event(x, None, c, t_us / 1000, normalize_channels=False)
+    path = tmp_path_factory.mktemp("bs1") / "ev.bs1"
+    io.encode_1d_spikes(path, ev)
+    back = io.read_1d_spikes(path, normalize_channels=False)
+    np.testing.assert_array_equal(back.x, x)
+    np.testing.assert_array_equal(back.c, c)
+    np.testing.assert_array_equal(np.round(back.t * 1000).astype(np.int64), t_us)
