@@ -207,8 +207,8 @@ def test_anim_builds_for_1d_and_2d():
     )
 )
 def test_2d_format_roundtrip_property(tmp_path_factory, data):
-    x, y, c, t_us = (np.array(v, dtype=np.int64) for v in zip(*data, strict=True)) if data else (
-        np.zeros(0, dtype=np.int64),) * 4  # fmt: skip
+    columns = list(zip(*data, strict=True)) if data else [[], [], [], []]
+    x, y, c, t_us = (np.array(v, dtype=np.int64) for v in columns)
     ev = io.Event(x, y, c, t_us / 1000, normalize_channels=False)
     path = tmp_path_factory.mktemp("bin") / "ev.bin"
     io.encode_2d_spikes(path, ev)
