@@ -108,11 +108,13 @@ def ref_rf(a_re, a_im, *, sin, cos, vth, iz, adaptive=False, step=0, th_decay=0,
     return out
 
 
-def one_layer_net(neuron, n, synapse=None):
+def one_layer_net(neuron, n, synapse=None, bits=16):
+    """One block; its synapse (if any) reads graded messages of ``bits`` bits by default."""
     n_in = n if synapse is None else synapse.weight.shape[1]
     layer = P.LayerPlan(index=0, type="input" if synapse is None else "dense", shape=(n,),
-                        neuron=neuron, synapse=synapse, input_shape=(n_in,))
-    return Network(P.NetworkPlan(layers=(layer,), input_shape=(n_in,)))
+                        neuron=neuron, synapse=synapse, input_shape=(n_in,),
+                        input_message_bits=bits)
+    return Network(P.NetworkPlan(layers=(layer,), input_shape=(n_in,), input_message_bits=bits))
 
 
 RNG = np.random.default_rng(42)
@@ -287,3 +289,19 @@ def test_bad_inputs_are_refused_with_the_expected_shape():
         net.step(np.array([0.5, 0, 0]))
     with pytest.raises(ValueError, match="no variable 'w'"):
         net.run(np.zeros((3, 2), int), probes=[(0, "w")])
+
+
+def test_first_synapse_reads_spikes_unless_given_message_bits():
+    w = RNG.integers(-50, 50, (4, 6))
+    x = RNG.integers(-3, 4, (6, 12))
+    spikes = (x != 0).astype(np.int64)
+    zero = np.zeros((4, 1), dtype=np.int64)
+    expect = {
+        0: np.cumsum(np.concatenate([zero, w @ spikes[:, :-1]], 1), 1),  # Lava: binary port
+        8: np.cumsum(np.concatenate([zero, w @ x[:, :-1]], 1), 1),
+    }
+    for bits, want in expect.items():
+        net = one_layer_net(P.SigmaNeuron(), 4, P.DenseSynapse(weight=w), bits=bits)
+        assert np.array_equal(net.run(x), want), bits
+        net.reset()
+        assert np.array_equal(net.run(x, stepwise=True), want), bits

@@ -275,8 +275,10 @@ class Network:
             Integer input ``(*in_shape)`` or ``(B, *in_shape)`` (file order).
         target : {'inp', 'neuron'}
             ``'inp'``: ``x`` is what Lava would send to ``net.inp`` (the first synapse, or the
-            input neuron of an Input block). ``'neuron'``: ``x`` goes straight to
-            ``net.in_layer.neuron.a_in`` (bypassing a first synapse; shape of the first block).
+            input neuron of an Input block); a first synapse built with
+            ``input_message_bits=0`` reads spikes, so any nonzero value counts as 1.
+            ``'neuron'``: ``x`` goes straight to ``net.in_layer.neuron.a_in`` (bypassing a
+            first synapse; shape of the first block).
 
         Returns
         -------
@@ -288,7 +290,7 @@ class Network:
         t0 = time.perf_counter()
         self.time_step += 1
         t = self.time_step
-        s_prev = a
+        s_prev = self._binarize(a, target)
         for k, layer in enumerate(self.layers):
             if layer.synapse is None or (k == 0 and target == "neuron"):
                 current = s_prev
@@ -376,7 +378,7 @@ class Network:
                     rec[key].append(self._probe(li, var))
             out = np.stack(outs, axis=-1)
         else:
-            seq = self._to_int(seq)
+            seq = self._binarize(self._to_int(seq), target)
             if not batched:
                 seq = seq[:, None]
             out = np.moveaxis(self._run_layer_major(seq, batched, target, items, rec), 0, -1)
@@ -385,6 +387,15 @@ class Network:
         if probes is None:
             return out
         return out, {k: np.stack(v, axis=-1) for k, v in rec.items()}
+
+    def _binarize(self, x: np.ndarray, target: str) -> np.ndarray:
+        """A first synapse with ``input_message_bits == 0`` reads spikes: any nonzero is 1 (as
+        Lava's Dense and Conv models do for binary ports)."""
+        first = self.plan.layers[0]
+        if target == "inp" and first.synapse is not None and first.input_message_bits == 0:
+            if x.size and (int(x.max()) > 1 or int(x.min()) < 0):
+                return (x != 0).astype(np.int64)
+        return x
 
     def _probe(self, li: int, var: str) -> np.ndarray:
         layer = self.layers[li]
