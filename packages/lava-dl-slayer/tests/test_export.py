@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 import lava.lib.dl.slayer as slayer
 from lava.lib.dl import hdf5_spec
-from lava.lib.dl.hdf5_spec._plugins import EXPORTERS_GROUP, PluginNotFoundError
+from lava.lib.dl.hdf5_spec.plugins import EXPORTERS_GROUP, PluginNotFoundError
 from lava.lib.dl.slayer import _export
 from lava.lib.dl.slayer.block import base
 

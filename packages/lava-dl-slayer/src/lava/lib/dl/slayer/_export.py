@@ -4,7 +4,7 @@ An *exporter* is a function ``exporter(block, *, input_shape=None) -> hdf5_spec.
 the block and returns a new layer description; it never changes the block (lava-dl 0.6 folded the
 weight norm into the live model, spec §15 #27). Exporters are registered under
 ``"<namespace>/<type>"`` keys in the entry-point group ``lava.lib.dl.exporters``
-(:data:`lava.lib.dl.hdf5_spec._plugins.EXPORTERS_GROUP`); slayer's own blocks use the ``lava-dl``
+(:data:`lava.lib.dl.hdf5_spec.plugins.EXPORTERS_GROUP`); slayer's own blocks use the ``lava-dl``
 namespace and register through the same group, in ``pyproject.toml``. A third-party block sets
 ``hdf5_namespace``/``hdf5_type`` on its class and ships an entry point for its key.
 
@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from lava.lib.dl import hdf5_spec as _hdf5_spec
-from lava.lib.dl.hdf5_spec._plugins import EXPORTERS_GROUP, PluginRegistry
+from lava.lib.dl.hdf5_spec.plugins import EXPORTERS_GROUP, PluginRegistry
 
 if hasattr(_hdf5_spec, "DenseLayer"):
     hdf5_spec: Any = _hdf5_spec
@@ -67,7 +67,7 @@ def get_exporter(key: str) -> Exporter:
 
     Raises
     ------
-    lava.lib.dl.hdf5_spec._plugins.PluginNotFoundError
+    lava.lib.dl.hdf5_spec.plugins.PluginNotFoundError
         No installed distribution registers ``key``; the message says what to install.
     """
     return registry().get(key)
