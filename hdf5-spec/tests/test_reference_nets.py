@@ -180,10 +180,10 @@ def test_upgrade_cli_path(net_path, tmp_path):
     net = hs.upgrade(net_path, out)
     assert net.format_version == hs.FORMAT_VERSION
     with h5py.File(out, "r") as f:
-        assert f.attrs["format_version"] == "1.0"
-        assert f.attrs["writer"].startswith("lava-dl-hdf5-spec ")
-        assert list(f.attrs["namespaces"]) == ["lava-dl"]
+        assert f.attrs["format_version"] == b"1.0"
+        assert f.attrs["writer"].startswith(b"lava-dl-hdf5-spec ")
+        assert list(f.attrs["namespaces"]) == [b"lava-dl"]
         assert len(f.attrs["required_extensions"]) == 0
-        assert f["layer/0"].attrs["namespace"] == "lava-dl"
+        assert f["layer/0"].attrs["namespace"] == b"lava-dl"
         assert f["layer/0"].attrs["encoding_version"] == 1
     assert hs.read(out) == net

@@ -143,8 +143,8 @@ def test_unknown_namespaced_layer_is_generic_and_round_trips(good, tmp_path):
     back = hs.read(out)
     assert back == net.__class__(**{**vars(net), "format_version": "1.0"})
     with h5py.File(out, "r") as f:
-        assert list(f.attrs["namespaces"]) == ["acme", "lava-dl"]
-        assert f["layer/3"].attrs["namespace"] == "acme"
+        assert list(f.attrs["namespaces"]) == [b"acme", b"lava-dl"]
+        assert f["layer/3"].attrs["namespace"] == b"acme"
 
 
 def test_version_parsing():

@@ -161,6 +161,10 @@ def read_attr(obj: Any, name: str, ctx: Context) -> Any:
         size = int(np.prod(shape)) if shape else 1
         if size > ctx.max_elements:
             raise ctx.error(f"attribute of {size} elements is too large", f"@{name}")
+        if size == 0:  # nothing to read (and HDF5 can hang reading a corrupt empty attribute)
+            kind = attr_id.dtype.kind
+            return np.empty(shape, dtype=object if kind in "OSU" else attr_id.dtype)
+        attr_id.get_storage_size()  # raises on corrupt attribute storage
         value = obj.attrs[name]
     except FormatError:
         raise

@@ -156,7 +156,7 @@ def _array(value: Any, dtype: Any = np.float32) -> np.ndarray | None:
     return np.asarray(value, dtype=dtype)
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False)
 class Neuron(_Comparable):
     """Neuron group of a layer (the on-disk ``neuron/`` group).
 
@@ -185,7 +185,7 @@ class Neuron(_Comparable):
         return self.params.get(key, default)
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False)
 class Simulation(_Comparable):
     """The optional ``simulation/`` group.
 

@@ -294,7 +294,7 @@ def read(source: Any, *, validate: bool = True, max_elements: int = DEFAULT_MAX_
             net = _read_root(root, ctx, warn_legacy)
         except FormatError:
             raise
-        except (OSError, RuntimeError, KeyError, ValueError) as exc:
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
             raise ctx.error(f"corrupt file ({type(exc).__name__}: {exc})") from None
     if validate:
         from ._validate import validate as _validate

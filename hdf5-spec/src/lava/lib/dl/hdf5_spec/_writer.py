@@ -38,9 +38,22 @@ WRITER = f"lava-dl-hdf5-spec {__version__}"
 _STR = h5py.string_dtype(encoding="utf-8")
 
 
+def _ascii(value: str, what: str) -> bytes:
+    try:
+        return value.encode("ascii")
+    except UnicodeEncodeError:
+        raise FormatError(f"{value!r} must be ASCII", field=what) from None
+
+
+def _write_str_attr(obj: Any, name: str, value: str) -> None:
+    """Fixed-length ASCII attribute: stored inline, not in the global heap."""
+    obj.attrs.create(name, data=np.bytes_(_ascii(value, f"@{name}")))
+
+
 def _write_str_list(obj: Any, name: str, values: tuple[str, ...]) -> None:
-    obj.attrs.create(name, data=np.array(list(values), dtype=object), shape=(len(values),),
-                     dtype=_STR)
+    encoded = [_ascii(v, f"@{name}") for v in values]
+    width = max([1] + [len(v) for v in encoded])
+    obj.attrs.create(name, data=np.array(encoded, dtype=f"S{width}"), shape=(len(values),))
 
 
 def _write_scalar_param(group: h5py.Group, key: str, value: Any) -> None:
@@ -68,7 +81,7 @@ def _write_neuron(group: h5py.Group, neuron: Neuron) -> None:
 
 
 def _write_layer(group: h5py.Group, layer: Layer) -> None:
-    group.attrs["namespace"] = layer.namespace
+    _write_str_attr(group, "namespace", layer.namespace)
     group.attrs["encoding_version"] = np.int64(layer.encoding_version)
     encoded = layer.type.encode("ascii")
     group.create_dataset("type", data=np.array([encoded], dtype=f"S{max(10, len(encoded))}"))
@@ -93,8 +106,8 @@ def _write_layer(group: h5py.Group, layer: Layer) -> None:
 
 
 def _write_root(root: h5py.Group, net: NetworkDescription) -> None:
-    root.attrs["format_version"] = FORMAT_VERSION
-    root.attrs["writer"] = WRITER
+    _write_str_attr(root, "format_version", FORMAT_VERSION)
+    _write_str_attr(root, "writer", WRITER)
     _write_str_list(root, "namespaces", net.namespaces)
     _write_str_list(root, "required_extensions", net.required_extensions)
     layers = root.create_group("layer")
