@@ -187,3 +187,13 @@ def test_upgrade_cli_path(net_path, tmp_path):
         assert f["layer/0"].attrs["namespace"] == b"lava-dl"
         assert f["layer/0"].attrs["encoding_version"] == 1
     assert hs.read(out) == net
+
+
+def test_cli_validate_and_inspect(net_path, capsys):
+    from lava.lib.dl.hdf5_spec.__main__ import main
+
+    assert main(["validate", str(net_path)]) == 0
+    assert "legacy lava-dl <= 0.6 file" in capsys.readouterr().out
+    assert main(["inspect", str(net_path)]) == 0
+    out = capsys.readouterr().out
+    assert "format legacy" in out and "validation problem" not in out

@@ -752,18 +752,21 @@ def render_field_tables(
             "",
             _cell(spec.description),
             "",
+            f"- model class: `{spec.cls.__name__}`",
             f"- neuron group: {spec.neuron}",
             f"- encoding version: {spec.encoding_version}",
             f"- loadable by lava-dl 0.6 netx: {'yes' if spec.netx_06 else 'no'}",
             "",
         ]
         if spec.fields:
-            lines += ["| field | on disk | shape | required | meaning |",
-                      "|---|---|---|---|---|"]
+            lines += ["| field | on disk | shape | required | model attribute | meaning |",
+                      "|---|---|---|---|---|---|"]
             for f in spec.fields:
                 disk = CODECS[f.codec].disk
+                attr = f"`{f.attr}`" + (f", `{f.imag_attr}`" if f.imag_attr else "")
                 lines.append(f"| `{f.name}` | {_cell(disk)} | {_cell(f.shape)} | "
-                             f"{'MUST' if f.required else 'MAY'} | {_cell(f.description)} |")
+                             f"{'MUST' if f.required else 'MAY'} | {attr} | "
+                             f"{_cell(f.description)} |")
             lines.append("")
     lines += ["## Neuron types", "",
               "The `neuron` group holds `type` (variable-length string) and the fields below; "
