@@ -245,3 +245,13 @@ def test_third_party_exporter_through_the_registry():
         assert layer.key == "acme/gated" and layer.fields["gain"] == 2.0
     finally:
         reg.unregister("acme/gated")
+
+
+def test_per_channel_neurons_export_the_same_before_and_after_forward():
+    torch.manual_seed(4)
+    params = dict(CUBA, current_decay=(0.1, 0.3), shared_param=False)
+    block = slayer.block.cuba.Conv(params, 2, 4, 3)
+    before = block.export_layer(input_shape=(2, 5, 5))
+    assert before.neuron.params["iDecay"].shape == (4,)
+    block(_spikes((1, 2, 5, 5, 3)))
+    assert block.export_layer() == before

@@ -501,9 +501,16 @@ class _SynapticBlock(AbstractBlock):
         del self._hook_arg
 
     def _init_delay(self, channels: int) -> None:
-        """Create the axonal delays now (U[0, 1) as at lava-dl's first forward)."""
+        """Create the axonal delays and per-channel neuron parameters now.
+
+        Delays are drawn U[0, 1) and per-channel decays in their range, as lava-dl did at the
+        first forward; doing it here makes an export before any forward pass complete.
+        """
         if self.delay is not None and self.delay.delay is None:
             self.delay.init_delay(int(channels))
+        pending = getattr(self.neuron, "_param_init", None)
+        if pending:
+            self.neuron._init_channel_params(int(channels))
 
     def _apply_mask(self) -> None:
         mask = getattr(self, "mask", None)
