@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import typing as ty
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -307,7 +308,8 @@ class Network(AbstractProcess):
         self.reset_offset = reset_offset
         self.spike_exp = spike_exp
         self.sparse_fc_layer = bool(sparse_fc_layer)
-        self.plan = build_plan(desc, num_layers=num_layers, skip_layers=skip_layers,
+        named = SimpleNamespace(layers=desc.layers, source=source)  # errors name the file
+        self.plan = build_plan(named, num_layers=num_layers, skip_layers=skip_layers,
                                input_message_bits=input_message_bits, input_shape=input_shape,
                                reset_interval=reset_interval, reset_offset=reset_offset,
                                spike_exp=spike_exp, sparse_fc_layer=sparse_fc_layer, **options)
