@@ -266,3 +266,32 @@ def test_model_normalises_inputs():
     assert [type(v) for v in n.params.values()] == [int, bool, float, str, int]
     assert hs.DenseLayer.type == "dense" and hs.RecurrentDenseLayer.type == "dense_rec"
     assert hs.ConvTransposeLayer.type == "convT" and hs.UnpoolLayer.type == "unpool"
+
+
+def test_write_layer_matches_network_writer(tmp_path):
+    net = all_layers_network()
+    hs.write(net, tmp_path / "net.net")
+    with h5py.File(tmp_path / "one.h5", "w") as f:
+        for i, layer in enumerate(net.layers):
+            hs.write_layer(layer, f.create_group(f"layer/{i}"))
+        with pytest.raises(ValueError, match="not empty"):
+            hs.write_layer(net.layers[0], f["layer/0"])
+        bad = hs.DenseLayer(shape=(2,), in_features=3, out_features=2, weight=w(2, 2))
+        with pytest.raises(hs.ValidationError, match="weight"):
+            hs.write_layer(bad, f.create_group("bad"))
+    with h5py.File(tmp_path / "net.net", "r") as a, h5py.File(tmp_path / "one.h5", "r") as b:
+        for i in range(len(net.layers)):
+            ga, gb = a[f"layer/{i}"], b[f"layer/{i}"]
+            names = []
+            ga.visit(names.append)
+            other = []
+            gb.visit(other.append)
+            assert names == other
+            assert dict(ga.attrs) == dict(gb.attrs)
+
+
+def test_read_records_the_source(tmp_path):
+    path = tmp_path / "ex.net"
+    hs.write(hs.example_network(), path)
+    net = hs.read(path)
+    assert net.source == str(path) and net == hs.example_network()  # source is not compared

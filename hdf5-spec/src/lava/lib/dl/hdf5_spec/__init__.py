@@ -2,7 +2,7 @@
 
 Typed model (:class:`NetworkDescription` and its layers), reader (:func:`read`, lava-dl 0.6 legacy
 files and format 1.x), writer (:func:`write`, format 1.x), validation (:func:`validate`),
-migration (:func:`upgrade`) and plugin discovery (``_plugins``).
+migration (:func:`upgrade`) and plugin discovery (:mod:`.plugins`).
 """
 
 from ._errors import (
@@ -53,9 +53,9 @@ from ._specs import (
     register_neuron_spec,
     render_field_tables,
 )
-from ._validate import collect_problems, validate
+from ._validate import collect_problems, layer_problems, validate
 from ._version import __version__
-from ._writer import write
+from ._writer import write, write_layer
 
 __all__ = [
     "CODECS",
@@ -96,6 +96,7 @@ __all__ = [
     "collect_problems",
     "example_network",
     "known_extensions",
+    "layer_problems",
     "read",
     "register_codec",
     "register_extension",
@@ -107,4 +108,5 @@ __all__ = [
     "upgrade",
     "validate",
     "write",
+    "write_layer",
 ]

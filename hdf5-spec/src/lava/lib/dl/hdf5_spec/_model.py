@@ -535,7 +535,10 @@ class NetworkDescription(_Comparable):
     required_extensions : tuple of str
         Extensions a reader must understand to use the file.
     extra : dict
-        Unknown root-level datasets/groups and attributes (``'attrs'`` key), kept for round trips.
+        Unknown root-level datasets/groups and attributes (``'@attrs'`` key), kept for round
+        trips.
+    source : str or None
+        The file it was read from (not compared by ``==``).
     """
 
     layers: list[Layer] = field(default_factory=list)
@@ -544,6 +547,7 @@ class NetworkDescription(_Comparable):
     writer: str | None = field(default=None, compare=False)
     required_extensions: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    source: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.layers = list(self.layers)

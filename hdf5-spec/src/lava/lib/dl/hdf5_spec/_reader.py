@@ -339,4 +339,5 @@ def _read_root(root: h5py.Group, ctx: Context, warn_legacy: bool) -> NetworkDesc
     if attrs:
         extra["@attrs"] = {a: read_attr(root, a, ctx) for a in attrs}
     return NetworkDescription(layers=layers, simulation=simulation, format_version=version,
-                              writer=writer, required_extensions=required, extra=extra)
+                              writer=writer, required_extensions=required, extra=extra,
+                              source=ctx.file)

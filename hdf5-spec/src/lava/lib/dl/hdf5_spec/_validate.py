@@ -33,7 +33,7 @@ from ._model import (
 )
 from ._specs import CODECS, LAYER_SPECS, NEURON_SPECS, NeuronField
 
-__all__ = ["collect_problems", "validate"]
+__all__ = ["collect_problems", "layer_problems", "validate"]
 
 _KIND_CHECK = {
     "int": lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)),
@@ -141,6 +141,11 @@ def _layer_problems(layer: Layer) -> list[tuple[str, str]]:
         for check in spec.checks:
             out.extend(check(layer))
     return out
+
+
+def layer_problems(layer: Layer) -> list[tuple[str, str]]:
+    """Problems of one layer on its own, as ``(field, message)`` pairs."""
+    return _layer_problems(layer)
 
 
 def _link_problems(prev: Layer, layer: Layer) -> list[tuple[str, str]]:

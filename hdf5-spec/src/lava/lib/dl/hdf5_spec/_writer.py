@@ -30,7 +30,7 @@ from ._model import (
 from ._specs import CODECS, LAYER_SPECS
 from ._version import __version__
 
-__all__ = ["WRITER", "write"]
+__all__ = ["WRITER", "write", "write_layer"]
 
 #: Value of the root attribute ``writer``.
 WRITER = f"lava-dl-hdf5-spec {__version__}"
@@ -103,6 +103,28 @@ def _write_layer(group: h5py.Group, layer: Layer) -> None:
     for key, value in attrs.items():
         if key not in group.attrs:
             write_attr(group, key, value)
+
+
+def write_layer(layer: Layer, group: h5py.Group, *, validate: bool = True) -> None:
+    """Write one layer into the empty h5py group ``group`` exactly as :func:`write` writes
+    ``layer/<i>`` (used by exporters that write a single block).
+
+    Raises
+    ------
+    ValidationError
+        When ``validate`` is true and the layer is invalid on its own.
+    """
+    if validate:
+        from ._errors import ValidationError
+        from ._validate import layer_problems
+
+        problems = layer_problems(layer)
+        if problems:
+            raise ValidationError([FormatError(m, layer=group.name, field=f or None)
+                                   for f, m in problems])
+    if len(group) or len(group.attrs):
+        raise ValueError(f"write_layer() needs an empty group; {group.name!r} is not empty")
+    _write_layer(group, layer)
 
 
 def _write_root(root: h5py.Group, net: NetworkDescription) -> None:
