@@ -260,3 +260,42 @@ def test_sparse_fc_layers_with_delays_any_run_config(rng):
     x = rng.integers(0, 3, size=(12, T)) * 50
     _assert_same(desc, x, [(1, "v"), (2, "u")], options=dict(sparse_fc_layer=True),
                  run_cfg=Loihi1SimCfg())
+
+
+def _block_layer(rng, kind: str, neuron: H.Neuron, c_in: int = 2) -> tuple[H.Layer, tuple]:
+    """One layer of ``kind`` fed by a (c_in, 6, 6) input; returns (layer, input shape)."""
+    if kind == "dense":
+        return _dense(rng, c_in * 36, 7, neuron), (c_in * 36,)
+    if kind == "conv":
+        return H.ConvLayer(shape=(3, 4, 4), in_channels=c_in, out_channels=3,
+                           kernel_size=(3, 3), weight=_w(rng, 3, c_in, 3, 3),
+                           neuron=neuron), (c_in, 6, 6)
+    if kind == "pool":
+        return H.PoolLayer(shape=(c_in, 3, 3), kernel_size=(2, 2), stride=(2, 2),
+                           weight=np.array(30, np.float32), neuron=neuron), (c_in, 6, 6)
+    if kind == "convT":
+        return H.ConvTransposeLayer(shape=(3, 13, 13), in_channels=c_in, out_channels=3,
+                                    kernel_size=(3, 3), stride=(2, 2),
+                                    weight=_w(rng, c_in, 3, 3, 3), neuron=neuron), (c_in, 6, 6)
+    if kind == "unpool":
+        return H.UnpoolLayer(shape=(c_in, 12, 12), kernel_size=(2, 2), stride=(2, 2),
+                             weight=np.array(30, np.float32), neuron=neuron), (c_in, 6, 6)
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv", "pool", "convT", "unpool"])
+@pytest.mark.parametrize("neuron", ["CUBA", "ALIF", "SDNN"])
+def test_block_type_by_neuron_type(rng, kind, neuron):
+    """Every spatial and dense block type with every real-valued neuron family."""
+    make = {"CUBA": lambda: _cuba(vth=12), "ALIF": _alif, "SDNN": lambda: _sdnn(vth=1)}[neuron]
+    layer, in_shape = _block_layer(rng, kind, make())
+    first = _sdnn(vth=1) if neuron == "SDNN" else _cuba(vth=10)
+    desc = H.NetworkDescription(layers=[H.InputLayer(shape=in_shape, neuron=first), layer])
+    if neuron == "SDNN":
+        x = np.cumsum(rng.integers(-6, 8, size=(*in_shape, T)), axis=-1)
+        probe = "sigma"
+    else:
+        x = rng.integers(0, 3, size=(*in_shape, T)) * 40
+        probe = "u"
+    out, got = _assert_same(desc, x, [(1, probe), (0, "s")])
+    assert np.any(got[(1, probe)] != 0)
