@@ -313,3 +313,7 @@ def bench(session: nox.Session) -> None:
 
 if __name__ == "__main__":  # pragma: no cover - convenience
     sys.exit("run this file with nox")
+
+
+# --------------------------------------------------------------------------- integration
+# (sessions `integration` and `plugins` of the integration issue go here)
