@@ -24,7 +24,7 @@ result is identical to the int64 product in every case; only the speed differs.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 __all__ = [
     "ExactWeights",
@@ -251,14 +251,19 @@ def conv2d(
     if c_in != c_in_g * g:
         raise ValueError(f"input has {c_in} channels, the kernel expects {c_in_g * g}")
     w = kernel.pick(_absmax(x))
-    xf = x.astype(w.dtype, copy=False)
-    if ph or pw:
-        xf = np.pad(xf, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    win = sliding_window_view(xf, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    win = win[:, :, ::sh, ::sw, ::dh, ::dw]  # (B, C, Ho, Wo, kH, kW)
-    ho, wo = win.shape[2], win.shape[3]
-    win = win.reshape(b, g, c_in_g, ho, wo, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
-    cols = win.reshape(b, g, c_in_g * kh * kw, ho * wo)  # the one im2col copy
+    h, wd = x.shape[2], x.shape[3]
+    if ph or pw:  # zero padding into a fresh buffer (cheaper than np.pad)
+        xf = np.zeros((b, c_in, h + 2 * ph, wd + 2 * pw), dtype=w.dtype)
+        xf[:, :, ph:ph + h, pw:pw + wd] = x
+    else:
+        xf = np.ascontiguousarray(x, dtype=w.dtype)
+    ho = (xf.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    wo = (xf.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    sb, sc, sy, sx = xf.strides
+    # (B, G, C_in/G, kH, kW, Ho, Wo) view of the windows, then the one im2col copy
+    win = as_strided(xf, (b, g, c_in_g, kh, kw, ho, wo),
+                     (sb, sc * c_in_g, sc, sy * dh, sx * dw, sy * sh, sx * sw), writeable=False)
+    cols = win.reshape(b, g, c_in_g * kh * kw, ho * wo)
     out = np.matmul(w, cols)  # (B, G, C_out/G, Ho*Wo)
     return out.reshape(b, c_out, ho, wo).astype(np.int64)
 
