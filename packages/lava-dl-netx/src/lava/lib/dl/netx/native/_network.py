@@ -88,6 +88,8 @@ class Layer:
                     f"layer {plan.index} ({plan.type}): no native model for synapse {skind!r}"
                 )
             self.synapse = SYNAPSE_MODELS[skind](plan.synapse, self.shape)
+            if plan.input_message_bits == 0:  # binary port: messages are 0/1 spikes
+                self.synapse.absmax = 1
         self.recurrent = isinstance(self.synapse, RecurrentDenseModel)
         self.state: dict[str, np.ndarray] = {}
         self.s: np.ndarray | None = None

@@ -167,9 +167,12 @@ def _absmax(x: np.ndarray) -> int:
     return int(max(abs(int(x.max())), abs(int(x.min()))))
 
 
-def matmul_exact(x: np.ndarray, w: ExactWeights) -> np.ndarray:
-    """Exact ``x @ W.T`` for integer ``x`` of shape ``(..., in)``; returns int64 ``(..., out)``."""
-    dt = w.dtype_for(_absmax(x))
+def matmul_exact(x: np.ndarray, w: ExactWeights, absmax: int | None = None) -> np.ndarray:
+    """Exact ``x @ W.T`` for integer ``x`` of shape ``(..., in)``; returns int64 ``(..., out)``.
+
+    ``absmax`` is a known bound of ``|x|`` (1 for spikes), else it is computed.
+    """
+    dt = w.dtype_for(_absmax(x) if absmax is None else absmax)
     if dt is np.float32:
         return np.matmul(x.astype(np.float32), w.t_f32).astype(np.int64)
     if dt is np.float64:
@@ -226,6 +229,7 @@ def conv2d(
     stride: int | tuple[int, int] = 1,
     padding: int | tuple[int, int] = 0,
     dilation: int | tuple[int, int] = 1,
+    absmax: int | None = None,
 ) -> np.ndarray:
     """Exact 2-D correlation (torch ``conv2d`` semantics, zero padding) by im2col.
 
@@ -236,6 +240,8 @@ def conv2d(
     kernel : ConvKernel
         Prepared kernel ``(C_out, C_in/groups, kH, kW)``.
     stride, padding, dilation : int or (H, W) pair
+    absmax : int, optional
+        Known bound of ``|x|`` (1 for spikes); computed when omitted.
 
     Returns
     -------
@@ -250,7 +256,7 @@ def conv2d(
     b, c_in, _, _ = x.shape
     if c_in != c_in_g * g:
         raise ValueError(f"input has {c_in} channels, the kernel expects {c_in_g * g}")
-    w = kernel.pick(_absmax(x))
+    w = kernel.pick(_absmax(x) if absmax is None else absmax)
     h, wd = x.shape[2], x.shape[3]
     if ph or pw:  # zero padding into a fresh buffer (cheaper than np.pad)
         xf = np.zeros((b, c_in, h + 2 * ph, wd + 2 * pw), dtype=w.dtype)
@@ -284,6 +290,7 @@ def conv_transpose2d(
     stride: int | tuple[int, int] = 1,
     padding: int | tuple[int, int] = 0,
     dilation: int | tuple[int, int] = 1,
+    absmax: int | None = None,
 ) -> np.ndarray:
     """Exact transposed 2-D convolution (torch ``conv_transpose2d``, output padding 0).
 
@@ -303,4 +310,4 @@ def conv_transpose2d(
         up = up[:, :, -qh:qh, :]
     if qw < 0:
         up = up[:, :, :, -qw:qw]
-    return conv2d(up, kernel, 1, 0, (dh, dw))
+    return conv2d(up, kernel, 1, 0, (dh, dw), absmax)

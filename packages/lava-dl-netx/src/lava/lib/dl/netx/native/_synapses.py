@@ -128,6 +128,8 @@ class SynapseModel:
     """
 
     lead: tuple[int, ...] = ()
+    #: Known bound of the presynaptic ``|s|`` (1 when the block reads spikes), or None.
+    absmax: int | None = None
 
     def __init__(self, plan: SynapsePlan, out_shape: tuple[int, ...]) -> None:
         self.plan = plan
@@ -238,9 +240,9 @@ class DenseModel(SynapseModel):
                part: int | None = None) -> Iterator[Contribution]:
         if delays.per_delay:
             for d, w in delays.per_delay:
-                yield d, None, shift(matmul_exact(s, w), self.exp), part
+                yield d, None, shift(matmul_exact(s, w, self.absmax), self.exp), part
             return
-        x = shift(matmul_exact(s, delays.full), self.exp)
+        x = shift(matmul_exact(s, delays.full, self.absmax), self.exp)
         if delays.row_delays is None:
             yield 0, None, x, part
         else:
@@ -332,7 +334,7 @@ class ConvModel(_ConvBase):
     def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         p = self.plan
         for i, k in enumerate(self.kernels):
-            x = conv2d(s, k, p.stride, p.padding, p.dilation)
+            x = conv2d(s, k, p.stride, p.padding, p.dilation, self.absmax)
             yield from self._deliver(x, i if len(self.kernels) > 1 else None)
 
 
@@ -351,5 +353,5 @@ class ConvTransposeModel(_ConvBase):
     def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         p = self.plan
         for i, k in enumerate(self.kernels):
-            x = conv_transpose2d(s, k, p.stride, p.padding, p.dilation)
+            x = conv_transpose2d(s, k, p.stride, p.padding, p.dilation, self.absmax)
             yield from self._deliver(x, i if len(self.kernels) > 1 else None)
