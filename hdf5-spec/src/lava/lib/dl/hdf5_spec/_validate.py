@@ -148,6 +148,22 @@ def layer_problems(layer: Layer) -> list[tuple[str, str]]:
     return _layer_problems(layer)
 
 
+def _floor_size(n: int, p: int, d: int, k: int, s: int) -> int:
+    """Output size of a convolution or pooling window sweep (windows fully inside)."""
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _ceil_size(n: int, p: int, d: int, k: int, s: int) -> int:
+    """Pooling output size when the input is zero-padded at the end up to whole windows.
+
+    A last window that would start in the end padding (at or beyond ``n + p``) is dropped.
+    """
+    out = -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1
+    if (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
 def _link_problems(prev: Layer, layer: Layer) -> list[tuple[str, str]]:
     """Consistency of ``layer`` with the layer before it."""
     if not prev.shape or any(v <= 0 for v in prev.shape):
@@ -169,12 +185,13 @@ def _link_problems(prev: Layer, layer: Layer) -> list[tuple[str, str]]:
                 layer.shape[0] != c:
             out.append(("shape", f"pooling keeps channels: {layer.shape[0]} != {c}"))
         if not isinstance(layer, (ConvTransposeLayer, UnpoolLayer)):
-            expected = tuple(
-                (n + 2 * p - d * (k - 1) - 1) // s + 1
-                for n, p, d, k, s in zip((h, w), layer.padding, layer.dilation,
-                                         layer.kernel_size, layer.stride, strict=False)
-            )
-            if expected != tuple(layer.shape[1:]):
+            geometry = list(zip((h, w), layer.padding, layer.dilation, layer.kernel_size,
+                                layer.stride, strict=False))
+            expected = tuple(_floor_size(*g) for g in geometry)
+            accepted = {expected}
+            if isinstance(layer, PoolLayer):  # slayer pads the input up to whole windows
+                accepted.add(tuple(_ceil_size(*g) for g in geometry))
+            if tuple(layer.shape[1:]) not in accepted:
                 out.append(("shape", f"(H, W) = {tuple(layer.shape[1:])} but the input "
                                      f"{(h, w)} with kernel {layer.kernel_size}, stride "
                                      f"{layer.stride}, padding {layer.padding}, dilation "
