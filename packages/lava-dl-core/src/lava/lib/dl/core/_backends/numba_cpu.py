@@ -259,54 +259,28 @@ def leaky_integrator_bwd(grad_y, gain, keep):
 
 
 # ---------------------------------------------------------------------- resonator
-# Same lock-step scheme as the leaky integrator (_LANES neurons per parallel iteration).
-@njit(inline="always", cache=True)
-def _res_step(r, i, sd, cd, h, xr, xi, s, inv, pow2, re, im, m, t):
-    r_new = _rtz(cd * r) - _rtz(sd * i) + np.int64(xr * s)
-    i_new = _rtz(sd * r) + _rtz(cd * i) + np.int64(xi * s)
-    re[m, t] = r_new
-    re[m, t] = re[m, t] * inv if pow2 else re[m, t] / s
-    im[m, t] = i_new
-    im[m, t] = im[m, t] * inv if pow2 else im[m, t] / s
-    if i_new >= h:  # Izhikevich reset
-        return r_new - r_new, h - 1
-    return r_new, i_new
-
-
 @njit(parallel=True, cache=True)
-def _res_fwd(x_re, x_im, sin_d, cos_d, re_state, im_state, threshold, sc, re, im):
+def _res_fwd(x_re, x_im, sin_d, cos_d, re_state, im_state, threshold, has_th, sc, re, im):
     m_count, t_count = x_re.shape
     s, inv, pow2 = sc
-    for b in prange((m_count + _LANES - 1) // _LANES):
-        m0 = b * _LANES
-        if m0 + _LANES <= m_count:
-            m1, m2, m3 = m0 + 1, m0 + 2, m0 + 3
-            r0, r1, r2, r3 = re_state[m0], re_state[m1], re_state[m2], re_state[m3]
-            i0, i1, i2, i3 = im_state[m0], im_state[m1], im_state[m2], im_state[m3]
-            s0, s1, s2, s3 = sin_d[m0], sin_d[m1], sin_d[m2], sin_d[m3]
-            c0, c1, c2, c3 = cos_d[m0], cos_d[m1], cos_d[m2], cos_d[m3]
-            h0, h1, h2, h3 = threshold[m0], threshold[m1], threshold[m2], threshold[m3]
-            for t in range(t_count):
-                r0, i0 = _res_step(
-                    r0, i0, s0, c0, h0, x_re[m0, t], x_im[m0, t], s, inv, pow2, re, im, m0, t
-                )
-                r1, i1 = _res_step(
-                    r1, i1, s1, c1, h1, x_re[m1, t], x_im[m1, t], s, inv, pow2, re, im, m1, t
-                )
-                r2, i2 = _res_step(
-                    r2, i2, s2, c2, h2, x_re[m2, t], x_im[m2, t], s, inv, pow2, re, im, m2, t
-                )
-                r3, i3 = _res_step(
-                    r3, i3, s3, c3, h3, x_re[m3, t], x_im[m3, t], s, inv, pow2, re, im, m3, t
-                )
-        else:
-            for m in range(m0, m_count):
-                r, i = re_state[m], im_state[m]
-                sd, cd, h = sin_d[m], cos_d[m], threshold[m]
-                for t in range(t_count):
-                    r, i = _res_step(
-                        r, i, sd, cd, h, x_re[m, t], x_im[m, t], s, inv, pow2, re, im, m, t
-                    )
+    for m in prange(m_count):
+        r = re_state[m]
+        i = im_state[m]
+        sd = sin_d[m]
+        cd = cos_d[m]
+        th = threshold[m] if has_th else 0
+        for t in range(t_count):
+            r_new = _rtz(cd * r) - _rtz(sd * i) + np.int64(x_re[m, t] * s)
+            i_new = _rtz(sd * r) + _rtz(cd * i) + np.int64(x_im[m, t] * s)
+            r = r_new
+            i = i_new
+            re[m, t] = r
+            re[m, t] = re[m, t] * inv if pow2 else re[m, t] / s
+            im[m, t] = i
+            im[m, t] = im[m, t] * inv if pow2 else im[m, t] / s
+            if has_th and i >= th:
+                r = 0
+                i = th - 1
 
 
 def resonator_fwd(x_re, x_im, sin_decay, cos_decay, re_state, im_state, threshold, *, s_scale):
@@ -316,60 +290,33 @@ def resonator_fwd(x_re, x_im, sin_decay, cos_decay, re_state, im_state, threshol
     sd, cd, rs, is_ = _ints(
         m, sin_decay=sin_decay, cos_decay=cos_decay, re_state=re_state, im_state=im_state
     )
-    if threshold is None:  # never reached by int64 states below 2**62
-        thn = np.full(m, NO_RESET, dtype=np.int64)
-    else:
-        thn = _ints(m, threshold=threshold)[0]
+    has_th = threshold is not None
+    thn = _ints(m, threshold=threshold)[0] if has_th else sd
     re, im = _empty(xr, 2)
-    _res_fwd(xr, xi, sd, cd, rs, is_, thn, _scale(s_scale, xr.dtype), re.numpy(), im.numpy())
+    _res_fwd(
+        xr, xi, sd, cd, rs, is_, thn, has_th, _scale(s_scale, xr.dtype), re.numpy(), im.numpy()
+    )
     return re, im
-
-
-@njit(inline="always", cache=True)
-def _res_back_step(a_re, a_im, sg, cg, keep, has_keep, grad_re, grad_im, gx_re, gx_im, m, t):
-    c_re = cg * a_re + sg * a_im
-    c_im = cg * a_im - sg * a_re
-    if has_keep:
-        c_re = keep[m, t] * c_re
-        c_im = keep[m, t] * c_im
-    a_re = grad_re[m, t] + c_re
-    a_im = grad_im[m, t] + c_im
-    gx_re[m, t] = a_re
-    gx_im[m, t] = a_im
-    return a_re, a_im
 
 
 @njit(parallel=True, cache=True)
 def _res_bwd(grad_re, grad_im, sin_g, cos_g, keep, has_keep, zero, gx_re, gx_im):
     m_count, t_count = grad_re.shape
-    for b in prange((m_count + _LANES - 1) // _LANES):
-        m0 = b * _LANES
-        if m0 + _LANES <= m_count:
-            m1, m2, m3 = m0 + 1, m0 + 2, m0 + 3
-            p0 = q0 = p1 = q1 = p2 = q2 = p3 = q3 = zero
-            s0, s1, s2, s3 = sin_g[m0], sin_g[m1], sin_g[m2], sin_g[m3]
-            c0, c1, c2, c3 = cos_g[m0], cos_g[m1], cos_g[m2], cos_g[m3]
-            for t in range(t_count - 1, -1, -1):
-                p0, q0 = _res_back_step(
-                    p0, q0, s0, c0, keep, has_keep, grad_re, grad_im, gx_re, gx_im, m0, t
-                )
-                p1, q1 = _res_back_step(
-                    p1, q1, s1, c1, keep, has_keep, grad_re, grad_im, gx_re, gx_im, m1, t
-                )
-                p2, q2 = _res_back_step(
-                    p2, q2, s2, c2, keep, has_keep, grad_re, grad_im, gx_re, gx_im, m2, t
-                )
-                p3, q3 = _res_back_step(
-                    p3, q3, s3, c3, keep, has_keep, grad_re, grad_im, gx_re, gx_im, m3, t
-                )
-        else:
-            for m in range(m0, m_count):
-                p = q = zero
-                sg, cg = sin_g[m], cos_g[m]
-                for t in range(t_count - 1, -1, -1):
-                    p, q = _res_back_step(
-                        p, q, sg, cg, keep, has_keep, grad_re, grad_im, gx_re, gx_im, m, t
-                    )
+    for m in prange(m_count):
+        a_re = zero
+        a_im = zero
+        sg = sin_g[m]
+        cg = cos_g[m]
+        for t in range(t_count - 1, -1, -1):
+            c_re = cg * a_re + sg * a_im
+            c_im = cg * a_im - sg * a_re
+            if has_keep:
+                c_re = keep[m, t] * c_re
+                c_im = keep[m, t] * c_im
+            a_re = grad_re[m, t] + c_re
+            a_im = grad_im[m, t] + c_im
+            gx_re[m, t] = a_re
+            gx_im[m, t] = a_im
 
 
 def resonator_bwd(grad_re, grad_im, sin_gain, cos_gain, keep):
