@@ -305,3 +305,23 @@ def test_first_synapse_reads_spikes_unless_given_message_bits():
         assert np.array_equal(net.run(x), want), bits
         net.reset()
         assert np.array_equal(net.run(x, stepwise=True), want), bits
+
+
+@pytest.mark.parametrize("du,dv,scale", [(4095, 1024, 1), (10, 5, 255), (-1, 0, 200)])
+def test_lif_behind_a_spike_synapse_matches_reference_including_wrap_and_clip(du, dv, scale):
+    w = RNG.integers(-1, 2, (3, 40)) * scale
+    w[0] = scale  # one strongly excited neuron: u wraps, v saturates when nothing leaks
+    s = RNG.integers(0, 2, (40, 80))
+    net = one_layer_net(P.LIFNeuron(du=du, dv=dv, vth=1 << 16), 3, P.DenseSynapse(weight=w),
+                        bits=0)
+    neuron = net.layers[0].neuron
+    assert neuron.check_u == (du != 4095)  # the geometric bound proves no wrap for iDecay 4096
+    out, rec = net.run(s, probes=[(0, "u"), (0, "v")])
+    a = np.concatenate([np.zeros((3, 1), dtype=np.int64), w @ s[:, :-1]], axis=1)
+    for i in range(3):
+        ref_s, ref_u, ref_v = ref_lif(a[i].tolist(), du=du, dv=dv, vth=1 << 16)
+        assert out[i].tolist() == ref_s
+        assert rec[(0, "u")][i].tolist() == ref_u
+        assert rec[(0, "v")][i].tolist() == ref_v
+    if du == -1:  # no leak at all: the excited neuron's current wraps, its voltage saturates
+        assert rec[(0, "u")][0].min() < 0 and np.abs(rec[(0, "v")]).max() == (1 << 23) - 1

@@ -90,6 +90,8 @@ class Layer:
             self.synapse = SYNAPSE_MODELS[skind](plan.synapse, self.shape)
             if plan.input_message_bits == 0:  # binary port: messages are 0/1 spikes
                 self.synapse.absmax = 1
+            if hasattr(self.neuron, "set_input_bound"):
+                self.neuron.set_input_bound(self.synapse.output_bound())
         self.recurrent = isinstance(self.synapse, RecurrentDenseModel)
         self.state: dict[str, np.ndarray] = {}
         self.s: np.ndarray | None = None

@@ -105,6 +105,28 @@ class LIFModel(NeuronModel):
         self.decay_u = int(plan.du) + 1
         self.decay_v = int(plan.dv)
         self.vth = int(plan.vth) << 6
+        self.check_u = self.check_v = True
+        self._input_bound: int | None = None
+
+    def set_input_bound(self, bound: int | None) -> None:
+        """Declare ``|a| <= bound`` for every input; the 24-bit wrap of ``u`` and the clip of
+        ``v`` are then only scanned for when the geometric bounds
+        ``|u| <= 64 bound 4096 / iDecay`` and ``|v| <= (|u| + |bias|) 4096 / vDecay`` do not
+        already exclude them."""
+        self._input_bound = bound
+        self.check_u = self.check_v = True
+        if bound is None:
+            return
+        lim = 1 << 23
+        if self.decay_u <= 0:
+            return
+        u_max = (bound * 64 * 4096) // self.decay_u + 64
+        self.check_u = u_max >= lim
+        if self.decay_v <= 0 or self.check_u:
+            return
+        b_max = 0 if self.bias_mant is None else int(np.abs(np.asarray(self.bias)).max())
+        v_max = ((u_max + b_max) * 4096) // self.decay_v + 64
+        self.check_v = v_max > STATE_LIMIT
 
     def set_bias(self, bias_mant: np.ndarray | None) -> None:
         """Replace the bias mantissa (layer shape, file order), e.g. to drive an input layer."""
@@ -113,6 +135,8 @@ class LIFModel(NeuronModel):
         self.bias_mant = bias_mant
         self.bias = _bias(bias_mant, self.plan.bias_exp)
         self._bias_f = None if bias_mant is None else np.asarray(self.bias, dtype=np.float64)
+        if getattr(self, "_input_bound", None) is not None:
+            self.set_input_bound(self._input_bound)  # the voltage bound depends on the bias
 
     def init_state(self, batch: int) -> State:  # noqa: D102
         return {n: np.zeros((batch, *self.shape), dtype=np.float64) for n in self.state_names}
@@ -135,13 +159,13 @@ class LIFModel(NeuronModel):
         else:
             self._leak(u, self.decay_u)
             u += a * 64.0
-        if _outside(u, -(1 << 23) + 1, 1 << 23):
+        if self.check_u and _outside(u, -(1 << 23) + 1, 1 << 23):
             u[...] = wrap_current(u)
         self._leak(v, self.decay_v)
         v += u
         if self._bias_f is not None:
             v += self._bias_f
-        if _outside(v, -STATE_LIMIT, STATE_LIMIT):
+        if self.check_v and _outside(v, -STATE_LIMIT, STATE_LIMIT):
             np.clip(v, -STATE_LIMIT, STATE_LIMIT, out=v)
         s = v > self.vth
         np.multiply(v, ~s, out=v)  # reset (a product: masked stores are far slower)

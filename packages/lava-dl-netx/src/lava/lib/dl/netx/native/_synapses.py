@@ -145,6 +145,14 @@ class SynapseModel:
     def _max_delay(self) -> int:
         return int(self.delay.max()) if self.delay is not None and self.delay.size else 0
 
+    def output_bound(self) -> int | None:
+        """Bound of ``|current|`` per step when :attr:`absmax` is known, else None.
+
+        Each presynaptic entry contributes at most once to a given step's current (whatever
+        the delays), so the bound is ``absmax * max_o sum_i |W_oi|``.
+        """
+        return None
+
     def reset(self, batch: int) -> None:
         """Empty the synapse's buffers."""
         self.line.reset(batch)
@@ -252,6 +260,11 @@ class DenseModel(SynapseModel):
     def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         yield from self._dense(s, self.delays)
 
+    def output_bound(self) -> int | None:  # noqa: D102
+        if self.absmax is None or type(self) is not DenseModel:
+            return None
+        return (self.absmax * self.delays.full.row_abs_sum) << max(self.exp, 0)
+
 
 @register_synapse_model("dense_rec")
 class RecurrentDenseModel(DenseModel):
@@ -331,6 +344,11 @@ class ConvModel(_ConvBase):
         if plan.weight_imag is not None:
             self.kernels.append(ConvKernel(plan.weight_imag, plan.groups))
 
+    def output_bound(self) -> int | None:  # noqa: D102
+        if self.absmax is None:
+            return None
+        return min(self.absmax * max(k.row_abs_sum for k in self.kernels), 1 << 23)
+
     def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         p = self.plan
         for i, k in enumerate(self.kernels):
@@ -349,6 +367,11 @@ class ConvTransposeModel(_ConvBase):
             self.kernels.append(
                 ConvKernel(transpose_kernel(plan.weight_imag, plan.groups), plan.groups)
             )
+
+    def output_bound(self) -> int | None:  # noqa: D102
+        if self.absmax is None:
+            return None
+        return min(self.absmax * max(k.row_abs_sum for k in self.kernels), 1 << 23)
 
     def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         p = self.plan
