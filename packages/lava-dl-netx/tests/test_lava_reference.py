@@ -124,18 +124,20 @@ def test_pilotnet_sdnn_spike_exp_scales_output():
 
 
 def test_pilotnet_lif_currents_at_step_15_match_loihi2_hardware():
-    net = hdf5.Network(GTS / "pilotnet_lif" / "network.net", reset_interval=16)
+    d = GTS / "pilotnet_lif"
+    net = hdf5.Network(d / "network.net", reset_interval=16)
     assert len(net) == 10
-    net.in_layer.neuron.bias_mant.init = np.load(GTS / "pilotnet_lif" / "image.npy")
+    net.in_layer.neuron.bias_mant.init = np.load(d / "image.npy")
     names = ["conv-1", "conv-2", "conv-3", "conv-4", "fc-0", "fc-1", "fc-2", "fc-3"]
-    try:
-        net.run(RunSteps(15), FIXED)
-        got = {n: net.layers[k + 2].neuron.u.get() for k, n in enumerate(names)}
-    finally:
-        net.stop()
-    for n in names:
-        gt = np.load(GTS / "pilotnet_lif" / f"{n}-u.npy")[..., 14]
-        np.testing.assert_array_equal(got[n], gt.reshape(got[n].shape), err_msg=n)
+    probes = [(k + 2, var) for k in range(len(names)) for var in ("u", "s")]
+    _, rec = hdf5.run_network(net, np.zeros((*net.inp.shape, 15), dtype=int), probes=probes)
+    for k, n in enumerate(names):
+        u = rec[(k + 2, "u")]
+        gt = np.load(d / f"{n}-u.npy")
+        np.testing.assert_array_equal(u[..., 14], gt[..., 14].reshape(u.shape[:-1]), err_msg=n)
+        if n != "fc-3":  # the spikes of every step (fc-3 is the non-spiking readout)
+            spikes = np.load(d / f"{n}.npy")[..., :15]
+            np.testing.assert_array_equal(rec[(k + 2, "s")], spikes, err_msg=n)
 
 
 def test_dense_block_ground_truth():
@@ -192,17 +194,28 @@ def test_complex_input_and_complex_dense_blocks_ground_truth():
     np.testing.assert_array_equal(out, np.load(g / "out.npy")[:, :steps])
 
 
-def test_oxford_first_layer_ground_truth_and_full_network_parity():
+def test_oxford_network_ground_truth():
+    """2000 steps: the first block reproduces gts/out.npy and the network gives netx.md §7's
+    9 565 output spikes."""
     path = REF / "oxford" / "Trained" / "network.net"
-    steps = 200
-    first = hdf5.Network(path, num_layers=1)
-    x = np.load(REF / "oxford" / "gts" / "in.npy")[:, :steps]
-    out = hdf5.run_network(first, x)
-    np.testing.assert_array_equal(out, np.load(REF / "oxford" / "gts" / "out.npy")[:, :steps])
-    full = hdf5.Network(path)
-    assert len(full) == 2 and full.inp.shape == (200,) and full.out.shape == (200,)
-    out = hdf5.run_network(full, x[:, :100])
-    np.testing.assert_array_equal(out, native.Network(path).run(x[:, :100]))
+    net = hdf5.Network(path)
+    assert len(net) == 2 and net.inp.shape == (200,) and net.out.shape == (200,)
+    x = np.load(REF / "oxford" / "gts" / "in.npy")
+    out, rec = hdf5.run_network(net, x, probes=[(0, "s")])
+    np.testing.assert_array_equal(rec[(0, "s")], np.load(REF / "oxford" / "gts" / "out.npy"))
+    assert int(out.sum()) == 9565
+
+
+def test_pilotnet_sdnn_square_network_sigma_states():
+    steps = 8
+    net = hdf5.Network(GTS / "pilotnet_sdnn" / "square_network.net")
+    x = np.load(GTS / "pilotnet_sdnn" / "input.npy")[:33]  # (X, Y, C, 1): a 33 x 33 crop
+    assert net.inp.shape == x.shape[:-1]
+    probes = [(k, "sigma") for k in range(1, 5)]
+    _, rec = hdf5.run_network(net, np.repeat(x, steps, axis=-1), probes=probes)
+    for k in range(1, 5):
+        gt = np.load(GTS / "pilotnet_sdnn" / f"sigma{k}_square.npy")[..., :steps]
+        np.testing.assert_array_equal(rec[(k, "sigma")], gt, err_msg=f"sigma{k}")
 
 
 def test_tinynet_matches_native_runtime_with_reset_interval():

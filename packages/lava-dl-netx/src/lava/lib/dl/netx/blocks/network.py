@@ -404,8 +404,9 @@ def run_network(net: Network, x: ty.Any, *, target: str = "inp", run_cfg: ty.Any
         Default ``Loihi2SimCfg(select_tag='fixed_pt')``.
     probes : iterable of (block index, var), optional
         Neuron variables (``'u'``, ``'v'``, ``'sigma'``, ``'real'``/``'re'``, ...) or ``'s'``
-        (the block's output message) to record after every step. Probing runs the network one
-        step at a time (slower).
+        (the block's output message) to record after every step (through
+        :class:`~lava.lib.dl.netx.procs.io.MemoryProbe` / ``MemorySink``: no slow
+        ``Var.get()``).
 
     Returns
     -------
@@ -413,7 +414,7 @@ def run_network(net: Network, x: ty.Any, *, target: str = "inp", run_cfg: ty.Any
         What ``net.out`` sent, ``(*out_shape, T)``; with probes also ``{(i, var): array}``
         (time last).
     """
-    from lava.lib.dl.netx.procs.io import RingBufferSink, RingBufferSource
+    from lava.lib.dl.netx.procs.io import MemoryProbe, MemorySink, RingBufferSource
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
@@ -432,39 +433,37 @@ def run_network(net: Network, x: ty.Any, *, target: str = "inp", run_cfg: ty.Any
     if tuple(data.shape[:-1]) != tuple(ports[0].shape):
         raise ValueError(f"x has the per-step shape {data.shape[:-1]}, the {target} port has "
                          f"{tuple(ports[0].shape)} (Lava layout (X, Y, C) or (N,))")
-    src = RingBufferSource(data=data.astype(np.int32))
-    for port in ports:
-        src.s_out.connect(port)
-    sink = RingBufferSink(shape=tuple(net.out.shape), buffer=n_t)
-    net.out.connect(sink.a_in)
+    recorders: list[ty.Any] = []
     items = []
-    for li, key_var in probes or ():
-        var = _PROBE_ALIASES.get(key_var, key_var)
-        blk = net.layers[li]
-        if var == "s":
-            probe_sink = RingBufferSink(shape=tuple(blk.out.shape), buffer=n_t)
-            blk.out.connect(probe_sink.a_in)
-            items.append(((li, key_var), probe_sink, None))
-        else:
-            if not hasattr(blk.neuron, var):
-                raise ValueError(f"block {li} ({blk.block}) has no neuron variable {var!r}")
-            items.append(((li, key_var), None, getattr(blk.neuron, var)))
-    cfg = run_cfg if run_cfg is not None else Loihi2SimCfg(select_tag="fixed_pt")
-    rec: dict[ty.Any, list[np.ndarray]] = {k: [] for k, _, v in items if v is not None}
     try:
-        if rec:
-            for _ in range(n_t):
-                net.run(condition=RunSteps(num_steps=1), run_cfg=cfg)
-                for key, _, var in items:
-                    if var is not None:
-                        rec[key].append(np.asarray(var.get()).copy())
-        else:
+        for li, key_var in probes or ():
+            var = _PROBE_ALIASES.get(key_var, key_var)
+            blk = net.layers[li]
+            if var == "s":
+                rec = MemorySink(shape=tuple(blk.out.shape), buffer=n_t)
+                blk.out.connect(rec.a_in)
+            else:
+                if not hasattr(blk.neuron, var):
+                    raise ValueError(f"block {li} ({blk.block}) has no neuron variable {var!r}")
+                rec = MemoryProbe(var=getattr(blk.neuron, var), buffer=n_t)
+            recorders.append(rec)
+            items.append(((li, key_var), rec))
+        src = RingBufferSource(data=data.astype(np.int32))
+        for port in ports:
+            src.s_out.connect(port)
+        sink = MemorySink(shape=tuple(net.out.shape), buffer=n_t)
+        recorders.append(sink)
+        net.out.connect(sink.a_in)
+        cfg = run_cfg if run_cfg is not None else Loihi2SimCfg(select_tag="fixed_pt")
+        try:
             net.run(condition=RunSteps(num_steps=n_t), run_cfg=cfg)
-        out = np.asarray(sink.data.get()).copy()
-        probed = {k: np.asarray(ps.data.get()).copy() for k, ps, v in items if v is None}
+        finally:
+            net.stop()
+        out = sink.read()
+        probed = {key: rec.read() for key, rec in items}
     finally:
-        net.stop()
+        for rec in recorders:
+            rec.release()
     if not items:
         return out
-    probed.update({k: np.stack(v, axis=-1) for k, v in rec.items()})
     return out, probed
