@@ -208,3 +208,29 @@ def test_dense_comp_layer_type_b4(tmp_path):
     np.testing.assert_array_equal(out, ref)
     np.testing.assert_array_equal(rec[(0, "re")], nrec[(0, "re")])
     assert np.abs(rec[(0, "re")]).sum() > 0
+
+
+def test_memory_sink_and_probe_record_every_step():
+    from lava.lib.dl.netx.procs.io import MemoryProbe, MemorySink, RingBufferSource
+
+    x = np.arange(12).reshape(3, 4) * 100
+    block = blocks.Dense(shape=(2,), neuron_params={"neuron_proc": LavaLIF, "vth": 1 << 16,
+                                                    "du": 4095, "dv": 4095},
+                         weight=np.array([[2, 0, 0], [0, 4, -2]]), input_message_bits=16)
+    src = RingBufferSource(data=x)
+    sink = MemorySink(shape=(2,), buffer=4)
+    probe = MemoryProbe(var=block.neuron.u, buffer=4)
+    src.s_out.connect(block.inp)
+    block.synapse.a_out.connect(sink.a_in)
+    path = sink.path
+    try:
+        block.run(RunSteps(4), Loihi2SimCfg())
+    finally:
+        block.stop()
+    a = sink.read()
+    # one step of synaptic latency: a(t) = W x(t - 1)
+    np.testing.assert_array_equal(a[:, 1:], np.array([[2, 0, 0], [0, 4, -2]]) @ x[:, :3])
+    np.testing.assert_array_equal(probe.read(), a << 6)  # du = 4095: u = a << 6 every step
+    sink.release()
+    probe.release()
+    assert not os.path.exists(path)
