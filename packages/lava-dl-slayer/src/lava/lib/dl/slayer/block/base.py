@@ -508,8 +508,8 @@ class _SynapticBlock(AbstractBlock):
         """
         if self.delay is not None and self.delay.delay is None:
             self.delay.init_delay(int(channels))
-        pending = getattr(self.neuron, "_param_init", None)
-        if pending:
+        pending = getattr(self.neuron, "_params_pending", None)
+        if pending is not None and pending():
             self.neuron._init_channel_params(int(channels))
 
     def _apply_mask(self) -> None:
@@ -810,6 +810,7 @@ class AbstractAffine(_SynapticBlock):
             in_neurons, out_neurons, weight_scale=weight_scale, weight_norm=weight_norm
         ))
         _register_mask(self, mask, out_neurons, in_neurons)
+        self._init_delay(out_neurons)  # per-channel parameters exist before wrapping (DDP)
 
     def output_shape(self, input_shape=None):  # noqa: D102
         return (self.synapse.out_channels,)
@@ -928,6 +929,7 @@ class AbstractKWTA(_StatefulRecurrence):
         self.self_excitation = float(self_excitation)
         self.requires_grad = requires_grad
         self.bias = None
+        self._init_delay(out_neurons)  # per-channel parameters exist before wrapping (DDP)
 
     def output_shape(self, input_shape=None):  # noqa: D102
         return (self.synapse.out_channels,)

@@ -63,6 +63,9 @@ class ResonatorMixin:
         self.sin_decay = torch.nn.Parameter(sin.float(), requires_grad=rg)
         self.cos_decay = torch.nn.Parameter(cos.float(), requires_grad=rg)
 
+    def _params_pending(self) -> bool:
+        return getattr(self, "_rf_init", None) is not None or super()._params_pending()
+
     def _init_channel_params(self, num_channels: int) -> None:
         if getattr(self, "_rf_init", None) is not None:
             (p_lo, p_hi), (d_lo, d_hi) = self._rf_init

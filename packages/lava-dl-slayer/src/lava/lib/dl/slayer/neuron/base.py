@@ -246,6 +246,16 @@ class Neuron(torch.nn.Module):
             name, torch.nn.Parameter(data, requires_grad=self.requires_grad)
         )
 
+    def _params_pending(self) -> bool:
+        """True while per-channel parameters still wait for the channel count.
+
+        Blocks that know their channel count draw them at construction; a stand-alone neuron or
+        a block whose channel count comes from its input (Input, Pool, Unpool) draws them at the
+        first forward, which must happen before wrapping in DistributedDataParallel (see
+        :func:`lava.lib.dl.slayer.utils.distributed.wrap_ddp`).
+        """
+        return bool(self._param_init)
+
     def _init_channel_params(self, num_channels: int) -> None:
         """Draw the per-channel parameters (called once, at the first forward)."""
         for name, init in list(self._param_init.items()):
