@@ -9,6 +9,13 @@ where :math:`L_{net}` is a loss returned by the network itself (e.g. an event-ra
 used only when ``lam`` is given. The statistics receive ``L * N`` (the penalty is not included)
 and, with a classifier, the number of samples whose prediction equals the target.
 
+Distributed training: ``net`` may be wrapped in ``DistributedDataParallel`` (see
+:func:`lava.lib.dl.slayer.utils.distributed.wrap_ddp`); each process feeds its shard of the
+batch, DDP averages the gradients, :meth:`LearningStats.update` sums the statistics over the
+processes and only rank 0 prints. :meth:`Assistant.save_checkpoint` /
+:meth:`Assistant.load_checkpoint` write and restore atomic checkpoints
+(:mod:`lava.lib.dl.slayer.utils.checkpoint`).
+
 Network return conventions (``count_log`` and ``lam``):
 
 ============  =========  ==============================
@@ -93,9 +100,35 @@ class Assistant:
         """Divide the learning rate of every parameter group by ``factor``."""
         if factor <= 0:
             raise ValueError(f"reduce_lr: factor must be > 0, got {factor}")
+        from .distributed import print0
+
         for group in self.optimizer.param_groups:
-            print(f"\nLearning rate reduction from {group['lr']}")
+            print0(f"\nLearning rate reduction from {group['lr']}")
             group["lr"] /= factor
+
+    def save_checkpoint(self, path: Any, *, epoch: int, step: int = 0, scheduler: Any = None,
+                        extra: dict[str, Any] | None = None) -> Any:
+        """Atomically save network, optimizer, statistics, RNG states (and ``scheduler``).
+
+        See :func:`lava.lib.dl.slayer.utils.checkpoint.save_checkpoint` (``epoch`` and ``step``
+        are the position to resume from). Returns the path.
+        """
+        from .checkpoint import save_checkpoint
+
+        return save_checkpoint(path, model=self.net, optimizer=self.optimizer,
+                               scheduler=scheduler, stats=self.stats, epoch=epoch, step=step,
+                               extra=extra)
+
+    def load_checkpoint(self, path: Any, *, scheduler: Any = None) -> dict[str, Any]:
+        """Restore what :meth:`save_checkpoint` saved; returns ``{"epoch", "step", ...}``.
+
+        See :func:`lava.lib.dl.slayer.utils.checkpoint.load_checkpoint`.
+        """
+        from .checkpoint import load_checkpoint
+
+        return load_checkpoint(path, model=self.net, optimizer=self.optimizer,
+                               scheduler=scheduler, stats=self.stats,
+                               map_location=self._discover_device())
 
     def _discover_device(self) -> torch.device:
         if self.device is None:

@@ -199,8 +199,31 @@ class LearningStats:
         for name, title in _PHASES:
             yield name, title, getattr(self, name)
 
+    def reduce(self) -> None:
+        """Sum the epoch accumulators of every phase over the ``torch.distributed`` processes.
+
+        No-op without a process group. Collective: every process must call it (``update``
+        does).
+        """
+        if not _distributed():
+            return
+        from .distributed import all_reduce_sum
+
+        stats = [stat for _, _, stat in self._phases()]
+        flat = [v for st in stats for v in (st.loss_sum, st.correct_samples, st.num_samples)]
+        total = all_reduce_sum(flat)
+        for i, st in enumerate(stats):
+            st.loss_sum = total[3 * i]
+            st.correct_samples = int(round(total[3 * i + 1]))
+            st.num_samples = int(round(total[3 * i + 2]))
+
     def update(self) -> None:
-        """Close the epoch: update the logs of every phase, then reset the accumulators."""
+        """Close the epoch: update the logs of every phase, then reset the accumulators.
+
+        Under ``torch.distributed`` the accumulators are first summed over the processes
+        (:meth:`reduce`), so every process logs the whole epoch; call it on every process.
+        """
+        self.reduce()
         for _, _, stat in self._phases():
             stat.update()
             stat.reset()
@@ -247,8 +270,11 @@ class LearningStats:
             With ``iter``, prints the processed-samples progress ``done/total (pct%)``.
         file : text stream, optional
             Where to print (default ``sys.stdout``). Cursor movement uses ANSI escapes
-            (``ESC[nA`` up, ``ESC[2K`` clear line).
+            (``ESC[nA`` up, ``ESC[2K`` clear line). Prints on rank 0 only under
+            ``torch.distributed``.
         """
+        if not _is_main_process():
+            return
         out = sys.stdout if file is None else file
         lines: list[str] = []
         if header is not None:
@@ -298,8 +324,11 @@ class LearningStats:
         Returns
         -------
         (Figure, Figure or None)
-            The loss figure and the accuracy figure (``None`` without any accuracy).
+            The loss figure and the accuracy figure (``None`` without any accuracy; both
+            ``None`` on ranks other than 0 under ``torch.distributed``).
         """
+        if not _is_main_process():
+            return None, None
         import matplotlib.pyplot as plt
 
         loss_fig = plt.figure(figures[0], figsize=figsize)
@@ -339,8 +368,10 @@ class LearningStats:
         The path is a prefix used as is (``'Trained/'`` writes into the ``Trained`` folder, which
         must exist). The accuracy file is written only when some phase has an accuracy; its
         columns are the phases with an accuracy log (lava-dl 0.6 used the loss logs, giving
-        empty columns).
+        empty columns). Writes on rank 0 only under ``torch.distributed``.
         """
+        if not _is_main_process():
+            return
         prefix = os.fspath(path)
         loss_phases = [(t, s.loss_log) for _, t, s in self._phases() if s.valid_loss_log]
         if loss_phases:
@@ -369,6 +400,16 @@ class LearningStats:
                 stat.accuracy_log = values
                 finite = [v for v in values if v is not None]
                 stat.max_accuracy = max(finite) if finite else None
+
+
+def _distributed() -> bool:
+    # torch.distributed is looked up only if already imported: this module does not need torch
+    dist = sys.modules.get("torch.distributed")
+    return dist is not None and dist.is_available() and dist.is_initialized()
+
+
+def _is_main_process() -> bool:
+    return not _distributed() or sys.modules["torch.distributed"].get_rank() == 0
 
 
 def _nan_none(values: list[float | None]) -> list[float]:
