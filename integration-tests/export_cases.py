@@ -1,0 +1,293 @@
+"""Export side of the integration tests (Python 3.11, torch): build or train networks, write cases.
+
+For every case this script writes, under the output folder,
+
+- ``<name>.net``: the network file, written by the training package's exporter;
+- ``<name>.npz``: ``input`` (what netx receives, file layout ``(*in_shape, T)``, integers) and
+  ``layer<k>`` (the training-time fixed-point output of block ``k``, in netx's message units);
+- one entry in ``manifest.json`` (format described in ``integration-tests/README.md``).
+
+Timing convention (pinned here, checked on the deploy side)
+-----------------------------------------------------------
+netx delays a message by one step per *synapse* (every block but ``input`` and ``flatten``);
+the training packages delay by one step per block built with ``delay_shift=True`` (slayer's
+default, also for its ``Input`` block, which netx runs with no synapse in front of it). The
+manifest therefore records, for every compared block, ``offset`` = (synapses up to and including
+that block) - (delay-shifted blocks up to and including it): netx's step ``t + offset`` equals
+the training step ``t``. Nothing is fitted: the offset follows from the blocks alone.
+
+Usage: ``python export_cases.py OUT_DIR [--only NAME ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+MANIFEST_VERSION = 1
+T = 40
+
+CUBA = {"threshold": 1.0, "current_decay": 0.25, "voltage_decay": 0.03}
+ALIF = {**CUBA, "threshold_step": 0.5, "threshold_decay": 0.1, "refractory_decay": 0.1}
+RF = {"threshold": 0.5, "period": 8, "decay": 0.1}
+ADRF = {**RF, "threshold_step": 0.2, "threshold_decay": 0.1, "refractory_decay": 0.1}
+
+
+# ------------------------------------------------------------------------ case container
+class Case:
+    """One exported network: blocks (for offsets), the file, inputs and expected outputs."""
+
+    def __init__(self, name: str, source: str, blocks: list, x_netx: np.ndarray,
+                 outputs: list[np.ndarray], *, compare: list[int] | None = None,
+                 graded: bool = False, kinds: list[str] | None = None,
+                 netx_index: list[int] | None = None, offsets: list[int] | None = None,
+                 input_shape: tuple[int, ...] | None = None) -> None:
+        self.name = name
+        self.source = source
+        self.blocks = blocks
+        self.x_netx = x_netx
+        self.outputs = outputs
+        self.compare = list(range(len(outputs))) if compare is None else compare
+        self.graded = graded
+        self.kinds = kinds
+        self.netx_index = netx_index  # netx block compared with each entry of ``compare``
+        self.offsets = offsets  # documented offsets (else derived from the blocks)
+        self.input_shape = input_shape  # file layout (C, H, W) of a spatial input, if any
+
+
+def _has_synapse(block) -> bool:
+    return any(getattr(block, a, None) is not None for a in ("synapse", "input_synapse"))
+
+
+def offsets(blocks: list, kinds: list[str] | None = None) -> list[int]:
+    """netx step minus training step for each block's output (see the module docstring)."""
+    out, syn, shift = [], 0, 0
+    for i, b in enumerate(blocks):
+        kind = kinds[i] if kinds is not None else None
+        if kind == "synapse" or (kind is None and _has_synapse(b)):
+            syn += 1
+        if bool(getattr(b, "delay_shift", False)):
+            shift += 1
+        out.append(syn - shift)
+    return out
+
+
+def spikes(*shape: int, p: float = 0.3, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(1, *shape, T, generator=g) < p).float()
+
+
+def forward_all(blocks: list, x: torch.Tensor) -> list[np.ndarray]:
+    """Training-time forward (fixed-point), every block's output for sample 0, time last."""
+    outs = []
+    with torch.no_grad():
+        y = x
+        for b in blocks:
+            y = b(y)
+            z = y[0] if isinstance(y, tuple) else y
+            outs.append(z[0].numpy().copy())
+    return outs
+
+
+# ------------------------------------------------------------------------ slayer cases
+def _slayer_case(name: str, make: Callable[[], tuple[list, torch.Tensor]], *,
+                 setup: Callable[[list], None] | None = None) -> Callable[[Path], Case]:
+    def build(folder: Path) -> Case:
+        from lava.lib.dl import slayer
+
+        torch.manual_seed(0)
+        blocks, x = make()
+        if setup is not None:
+            forward_all(blocks, x)  # lazy shapes first
+            setup(blocks)
+        outs = forward_all(blocks, x)
+        slayer.block.export_network(blocks, folder / f"{name}.net",
+                                    input_shape=tuple(x.shape[1:-1]))
+        xin = x[0].numpy()
+        if isinstance(blocks[0], slayer.block.base.AbstractInput) and blocks[0].neuron is not None:
+            # the Input block quantises its data like a weight (step 2/64): netx gets mantissas
+            xin = np.clip(2 * np.round(xin * 32), -256, 254)
+        shape = tuple(x.shape[1:-1])
+        # netx folds a flatten layer into the next synapse: it has no block of its own there
+        kept = [i for i, b in enumerate(blocks)
+                if not isinstance(b, slayer.block.base.AbstractFlatten)]
+        return Case(name, "slayer", blocks, xin.astype(np.int64), outs, compare=kept,
+                    netx_index=list(range(len(kept))),
+                    input_shape=shape if len(shape) > 1 else None)
+
+    return build
+
+
+def _set_delays(blocks: list) -> None:
+    d = blocks[0].delay.delay
+    d.data = torch.arange(d.numel(), dtype=d.dtype).reshape(d.shape) % 4
+
+
+def _slayer_cases() -> dict[str, Callable[[Path], Case]]:
+    from lava.lib.dl.slayer import block as B
+
+    fams = {"cuba": CUBA, "alif": ALIF, "rf": RF, "rf_iz": RF, "adrf": ADRF, "adrf_iz": ADRF}
+    cases: dict[str, Callable[[Path], Case]] = {}
+    for fam, params in fams.items():
+        mod = getattr(B, fam)
+        cases[f"slayer-{fam}-dense2"] = _slayer_case(
+            f"slayer-{fam}-dense2",
+            lambda mod=mod, params=params: ([mod.Dense(params, 24, 16),
+                                             mod.Dense(params, 16, 8)], spikes(24)))
+    c = B.cuba
+    cases.update({
+        "slayer-cuba-dense-delay": _slayer_case(
+            "slayer-cuba-dense-delay",
+            lambda: ([c.Dense(CUBA, 20, 12, delay=True), c.Dense(CUBA, 12, 6)], spikes(20)),
+            setup=_set_delays),
+        "slayer-cuba-conv-pool-flatten-dense": _slayer_case(
+            "slayer-cuba-conv-pool-flatten-dense",
+            lambda: ([c.Conv(CUBA, 2, 4, 3, padding=1), c.Pool(CUBA, 2), c.Flatten(),
+                      c.Dense(CUBA, 4 * 4 * 4, 6)], spikes(2, 8, 8, p=0.4))),
+        "slayer-cuba-conv-stride-groups": _slayer_case(
+            "slayer-cuba-conv-stride-groups",
+            lambda: ([c.Conv(CUBA, 4, 4, 3, stride=2, padding=1, groups=2)],
+                     spikes(4, 9, 9, p=0.4))),
+        "slayer-cuba-convT-unpool": _slayer_case(
+            "slayer-cuba-convT-unpool",
+            lambda: ([c.ConvT(CUBA, 2, 3, 3, stride=2), c.Unpool(CUBA, 2)],
+                     spikes(2, 4, 4, p=0.4))),
+        "slayer-cuba-recurrent": _slayer_case(
+            "slayer-cuba-recurrent",
+            lambda: ([c.Recurrent(CUBA, 20, 12), c.Dense(CUBA, 12, 6)], spikes(20))),
+        "slayer-cuba-input-dense": _slayer_case(
+            "slayer-cuba-input-dense",
+            lambda: ([c.Input(CUBA), c.Dense(CUBA, 20, 10)], spikes(20))),
+    })
+    cases["slayer-sdnn-input-dense-output"] = _sdnn_case
+    return cases
+
+
+def _sdnn_case(folder: Path) -> Case:
+    """Sigma-delta: Delta encoder, a SigmaDelta dense layer; graded messages in units of 2**-12."""
+    from lava.lib.dl import slayer
+
+    torch.manual_seed(0)
+    sd = {"threshold": 0.1, "activation": torch.relu}
+    blocks = [slayer.block.sigma_delta.Input(sd), slayer.block.sigma_delta.Dense(sd, 20, 8)]
+    g = torch.Generator().manual_seed(1)
+    x = torch.cumsum((torch.rand(1, 20, T, generator=g) - 0.5) * 0.5, -1)
+    outs = [o * 4096 for o in forward_all(blocks, x)]
+    slayer.block.export_network(blocks, folder / "slayer-sdnn-input-dense-output.net",
+                                input_shape=(20,))
+    # the Input block quantises its data like a weight (step 2/64): netx gets those mantissas
+    xq = np.clip(2 * np.round(x[0].numpy() * 32), -256, 254).astype(np.int64)
+    return Case("slayer-sdnn-input-dense-output", "slayer", blocks, xq, outs, graded=True)
+
+
+# ------------------------------------------------------------------------ other packages
+def _bootstrap_case(folder: Path) -> Case:
+    """bootstrap digits network: the spiking hidden block is compared (the Affine readout never
+    fires: its output is a potential, not a message netx sends)."""
+    from lava.lib.dl.bootstrap.testing import train_digits_network
+
+    trained = train_digits_network()
+    name = "bootstrap-digits"
+    trained.export(folder / f"{name}.net")
+    x = trained.snn_input(trained.data.x_test[:1])
+    outs = [o[0].detach().numpy() for o in trained.reference_outputs(x)]
+    blocks = list(trained.net.blocks)
+    # the encoder quantises its data like a weight (step 2/64): netx gets those mantissas
+    xq = np.clip(2 * np.round(x[0].numpy() * 32), -256, 254).astype(np.int64)
+    return Case(name, "bootstrap", blocks, xq, outs, compare=[0], netx_index=[0])
+
+
+def _decolle_case(folder: Path) -> Case:
+    """decolle dense network (local readouts are training-only): last layer spikes."""
+    from lava.lib.dl.decolle.testing import train_small_network
+
+    small = train_small_network()
+    name = "decolle-dense"
+    small.net.export_hdf5(folder / f"{name}.net")
+    net = small.net
+    net.eval()
+    net.reset_state()
+    x = small.x_test[:1]
+    with torch.no_grad():
+        out = net(x)
+    n = len(net.layers)
+    return Case(name, "decolle", [], x[0].numpy().astype(np.int64), [out.spikes[0].numpy()],
+                compare=[0], netx_index=[n - 1], offsets=[0])
+
+
+def _plugin_case(folder: Path) -> Case:
+    from integration_plugin import exporter_testing
+
+    return exporter_testing.make_case(folder, T, Case)
+
+
+CASES: dict[str, Callable[[Path], Case]] = {}
+
+
+def all_cases() -> dict[str, Callable[[Path], Case]]:
+    cases = dict(_slayer_cases())
+    cases["bootstrap-digits"] = _bootstrap_case
+    cases["decolle-dense"] = _decolle_case
+    cases["plugin-scaled-dense"] = _plugin_case
+    return cases
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--only", nargs="*", default=None)
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    entries, failures = [], []
+    for name, build in all_cases().items():
+        if args.only and name not in args.only:
+            continue
+        t0 = time.perf_counter()
+        try:
+            case = build(args.out)
+        except Exception as exc:  # noqa: BLE001 - reported, then the session fails
+            failures.append(f"{name}: {type(exc).__name__}: {exc}")
+            if os.environ.get("INTEGRATION_TRACEBACK"):
+                traceback.print_exc()
+            print(f"[export] {name}: FAILED {type(exc).__name__}: {exc}", flush=True)
+            continue
+        offs = case.offsets if case.offsets is not None else offsets(case.blocks, case.kinds)
+        arrays = {"input": case.x_netx}
+        layers = []
+        for j, k in enumerate(case.compare):
+            arrays[f"layer{k}"] = np.rint(case.outputs[k]).astype(np.int64)
+            idx = k if case.netx_index is None else case.netx_index[j]
+            layers.append({"index": idx, "key": f"layer{k}",
+                           "offset": offs[j] if case.offsets is not None else offs[k]})
+        np.savez_compressed(args.out / f"{case.name}.npz", **arrays)
+        spikes_out = int(np.abs(arrays[f"layer{case.compare[-1]}"]).sum())
+        if spikes_out == 0:
+            failures.append(f"{name}: the training-time output is silent (a test that cannot "
+                            "fail); change the case's input or parameters")
+        entries.append({"name": case.name, "source": case.source, "net": f"{case.name}.net",
+                        "data": f"{case.name}.npz", "graded": case.graded, "layers": layers,
+                        "steps": int(case.x_netx.shape[-1]),
+                        "input_shape": None if case.input_shape is None else
+                        list(case.input_shape)})
+        print(f"[export] {name}: {len(layers)} layer(s), offsets {[d['offset'] for d in layers]},"
+              f" output activity {spikes_out} ({time.perf_counter() - t0:.1f} s)", flush=True)
+    manifest = {"manifest_version": MANIFEST_VERSION, "writer_python": sys.version.split()[0],
+                "torch": torch.__version__, "cases": entries}
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    print(f"[export] {len(entries)} case(s) written to {args.out / 'manifest.json'}")
+    for f in failures:
+        print(f"[export] FAILED {f}")
+    return 1 if failures or not entries else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
