@@ -1,12 +1,18 @@
 r"""NaN/Inf guard: stop training at the first block whose output or gradient is not finite.
 
 :class:`NaNGuard` installs forward hooks on the blocks of a network (every
-``slayer.block`` block; for networks without slayer blocks, every leaf module). In the forward
-pass the blocks run in order, so the first hook that sees a NaN or Inf names the block that
-produced it. For the backward pass a tensor hook on each block output checks the gradient
-:math:`\partial L / \partial y_b` flowing into block :math:`b` and a hook on each parameter
-checks :math:`\partial L / \partial \theta`; the backward visits blocks from the loss towards the
-input, so the first failing hook names the block nearest the loss whose gradient went bad.
+``slayer.block`` block; for networks without slayer blocks, every leaf module) and on their
+direct parts (synapse, neuron, delay): a spiking neuron turns a NaN voltage into "no spike", so
+the synapse output is where a bad weight shows. In the forward pass the blocks run in order, so
+the first hook that sees a NaN or Inf names the block that produced it (and the part).
+
+For the backward pass a tensor hook on each block output checks the gradient
+:math:`\partial L / \partial y_b` and a hook on each parameter checks
+:math:`\partial L / \partial \theta`. The backward visits the blocks from the loss towards the
+input. For a chain of blocks, when :math:`\partial L / \partial y_b` is the first non-finite
+gradient, the block whose backward produced it is the one visited just before (block
+:math:`b+1`, whose own output gradient was finite), or the loss when no block was visited yet;
+a non-finite parameter gradient of a block whose output gradient was finite names that block.
 
 The checks cost one ``isfinite().all()`` reduction per tensor; the guard is meant for
 debugging runs and can be switched off (``enabled=False``) or removed (:meth:`NaNGuard.remove`).
@@ -32,7 +38,8 @@ class NonFiniteError(FloatingPointError):
     block : str
         Qualified module name of the block (``""`` for the root module).
     kind : str
-        ``"output"``, ``"output gradient"`` or ``"parameter gradient"``.
+        ``"output"`` (forward), ``"gradient"`` (the block's backward produced it),
+        ``"parameter gradient"`` or ``"loss gradient"`` (``block`` is then ``""``).
     """
 
     def __init__(self, message: str, *, block: str, kind: str) -> None:
@@ -93,8 +100,12 @@ class NaNGuard:
         self.check_backward = bool(backward)
         self.enabled = bool(enabled)
         self._handles: list[Any] = []
+        self._last_ok: tuple[str, torch.nn.Module] | None = None
         self.blocks = self._watched()
         for name, module in self.blocks:
+            for part_name, part in module.named_children():
+                self._handles.append(part.register_forward_hook(
+                    self._forward_hook(name, part=part_name, check_grad=False)))
             self._handles.append(module.register_forward_hook(self._forward_hook(name)))
             if self.check_backward:
                 for p_name, p in module.named_parameters():
@@ -118,10 +129,12 @@ class NaNGuard:
         kind = f" ({type(module).__module__}.{type(module).__name__})" if module is not None else ""
         return f"'{name or '<root>'}'{kind}"
 
-    def _forward_hook(self, name: str) -> Any:
+    def _forward_hook(self, name: str, *, part: str | None = None,
+                      check_grad: bool = True) -> Any:
         def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
             if not self.enabled:
                 return
+            self._last_ok = None  # a new forward: the next backward starts at the loss
             outs = list(_tensors(output))
             if self.check_forward:
                 for t in outs:
@@ -129,13 +142,15 @@ class NaNGuard:
                         bad_in = [x for x in _tensors(inputs) if not _finite(x)]
                         note = (" (its input was already not finite: check the data)" if bad_in
                                 else " (its input was finite)")
+                        where = f"output of its {part} " if part else "output "
                         raise NonFiniteError(
-                            f"NaNGuard: non-finite output of block {self._label(name, module)}: "
+                            f"NaNGuard: non-finite {where}in block "
+                            f"{self._label(name, module if part is None else None)}: "
                             f"{_count(t)}{note}; lower the learning rate, clip gradients or "
                             "check this block's parameters",
                             block=name, kind="output",
                         )
-            if self.check_backward and torch.is_grad_enabled():
+            if check_grad and self.check_backward and torch.is_grad_enabled():
                 for t in outs:
                     if t.requires_grad and t.is_floating_point():
                         t.register_hook(self._grad_hook(name, module))
@@ -144,13 +159,24 @@ class NaNGuard:
 
     def _grad_hook(self, name: str, module: torch.nn.Module) -> Any:
         def hook(grad: torch.Tensor) -> None:
-            if self.enabled and not _finite(grad):
+            if not self.enabled:
+                return
+            if _finite(grad):
+                self._last_ok = (name, module)
+                return
+            if self._last_ok is None:
                 raise NonFiniteError(
-                    f"NaNGuard: non-finite gradient of the output of block "
-                    f"{self._label(name, module)}: {_count(grad)}; the blocks after it (or the "
-                    "loss) produced it",
-                    block=name, kind="output gradient",
+                    f"NaNGuard: the loss gives a non-finite gradient to the output of block "
+                    f"{self._label(name, module)}: {_count(grad)}; check the loss and targets",
+                    block="", kind="loss gradient",
                 )
+            culprit, cmod = self._last_ok
+            raise NonFiniteError(
+                f"NaNGuard: non-finite gradient produced by the backward of block "
+                f"{self._label(culprit, cmod)}: its output gradient is finite, the gradient it "
+                f"passes to block {self._label(name)} is not ({_count(grad)})",
+                block=culprit, kind="gradient",
+            )
 
         return hook
 
