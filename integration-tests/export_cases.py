@@ -225,19 +225,29 @@ def _decolle_case(folder: Path) -> Case:
 
 
 def _plugin_case(folder: Path) -> Case:
-    from integration_plugin import exporter_testing
+    """A slayer dense block followed by the third-party ``acme/gain_dense`` block."""
+    try:
+        from acme_lava_plugin.block import GainDense
+    except ImportError as exc:
+        raise RuntimeError("the plugin case needs the test plugin: pip install "
+                           "integration-tests/plugins/acme-lava-plugin[train]") from exc
 
-    return exporter_testing.make_case(folder, T, Case)
+    def make() -> tuple[list, torch.Tensor]:
+        from lava.lib.dl import slayer
 
+        return ([slayer.block.cuba.Dense(CUBA, 24, 16),
+                 GainDense(CUBA, 16, 8, gain=2, weight_scale=0.5)], spikes(24))
 
-CASES: dict[str, Callable[[Path], Case]] = {}
+    case = _slayer_case("plugin-gain-dense", make)(folder)
+    case.source = "acme-lava-plugin"
+    return case
 
 
 def all_cases() -> dict[str, Callable[[Path], Case]]:
     cases = dict(_slayer_cases())
     cases["bootstrap-digits"] = _bootstrap_case
     cases["decolle-dense"] = _decolle_case
-    cases["plugin-scaled-dense"] = _plugin_case
+    cases["plugin-gain-dense"] = _plugin_case
     return cases
 
 
