@@ -50,6 +50,7 @@ __all__ = [
     "use_backend",
     "last_backend",
     "resolve",
+    "resolve_fused",
 ]
 
 #: Environment variable overriding automatic selection (a backend name or ``"auto"``).
@@ -193,3 +194,40 @@ def resolve(
             _state.last = cand
             return cand, fn
     raise RuntimeError(f"no core backend implements {primitive} for {device}")  # unreachable
+
+
+def resolve_fused(
+    primitive: str, device: torch.device, backend: str | None = None
+) -> tuple[str, Callable]:
+    """Pick an optional fused primitive (:data:`._backends._interface.FUSED_PRIMITIVES`).
+
+    The selection follows :func:`resolve` (argument, :func:`use_backend`, environment, then
+    automatic), except that a backend which does not implement the fused primitive is replaced
+    by the reference backend's version (equal results, fewer fused passes). Fused elementwise
+    primitives do not change :func:`last_backend`, which keeps naming the backend of the last
+    dynamics primitive.
+
+    Parameters
+    ----------
+    primitive : str
+        A name from :data:`._backends._interface.FUSED_PRIMITIVES`.
+    device : torch.device
+        Device of the tensors.
+    backend : str or None, optional
+        Explicit choice, as for :func:`resolve`.
+
+    Returns
+    -------
+    name : str
+        The backend whose function is returned.
+    fn : callable
+        The primitive function.
+    """
+    last = last_backend()
+    try:
+        return resolve(primitive, device, backend)
+    except NotImplementedError:
+        mod, _ = _registry.load("reference")
+        return "reference", getattr(mod, primitive)
+    finally:
+        _state.last = last

@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import torch
 
+from .backend import resolve_fused
+
 __all__ = ["spike_real", "spike_complex"]
 
 
@@ -58,31 +60,59 @@ def _reduce_like(grad: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
     return grad.reshape(ref.shape)
 
 
+def _reference():
+    from ._backends import reference
+
+    return reference
+
+
 def _as_tensor(v, like: torch.Tensor) -> torch.Tensor:
     if isinstance(v, torch.Tensor):
         return v
     return torch.tensor(v, dtype=like.dtype, device=like.device)
 
 
+def _flat_like(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor | None:
+    """``t`` as a flat ``(K,)`` or ``(1,)`` tensor for the fused primitives, or None."""
+    if t.dtype != like.dtype or t.device != like.device:
+        return None
+    if t.shape == like.shape:
+        if all(st == 0 for st in t.stride()):  # an expanded single value (e.g. from .sum())
+            return t.as_strided((1,), (1,))
+        return t.reshape(-1)
+    if t.numel() == 1 and t.dim() <= like.dim():
+        return t.reshape(1)
+    return None
+
+
 class _SpikeReal(torch.autograd.Function):
     @staticmethod
     def forward(ctx, voltage, threshold, tau_rho, scale_rho, graded, scale):
-        fired = (voltage >= threshold).to(voltage.dtype)
+        th = None
+        if voltage.dtype in (torch.float32, torch.float64) and isinstance(scale, (int, float)):
+            th = _flat_like(threshold, voltage)
+        if th is None:  # a layout the flat primitives do not cover: broadcasting reference
+            spikes = _reference().spike_real_fwd(voltage, threshold, graded=graded, scale=scale)
+        else:
+            _, fwd = resolve_fused("spike_real_fwd", voltage.device)
+            spikes = fwd(voltage.reshape(-1), th, graded=graded, scale=scale)
+            spikes = spikes.reshape(voltage.shape)
         ctx.save_for_backward(voltage, threshold)
-        ctx.params = (tau_rho, scale_rho, graded)
-        return fired.mul_(voltage).div_(scale) if graded else fired
+        ctx.params = (tau_rho, scale_rho, graded, th is not None)
+        return spikes
 
     @staticmethod
     def backward(ctx, grad):
         voltage, threshold = ctx.saved_tensors
-        tau, rho, graded = ctx.params
-        # in-place chain on one temporary: fewer passes over memory
-        pdf = voltage - threshold
-        if graded:
-            pdf.clamp_(max=0).div_(tau).exp_().mul_(rho)
+        tau, rho, graded, flat = ctx.params
+        kw = {"tau": tau, "rho": rho, "graded": graded}
+        g = _flat_like(grad, voltage) if flat else None
+        if g is None:
+            grad_v = _reference().spike_real_bwd(grad, voltage, threshold, **kw)
         else:
-            pdf.abs_().div_(-tau).exp_().mul_(rho / (2 * tau))
-        grad_v = pdf.mul_(grad)
+            _, bwd = resolve_fused("spike_real_bwd", voltage.device)
+            th = _flat_like(threshold, voltage)
+            grad_v = bwd(g, voltage.reshape(-1), th, **kw).reshape(voltage.shape)
         grad_th = _reduce_like(-grad_v, threshold) if ctx.needs_input_grad[1] else None
         return grad_v, grad_th, None, None, None, None
 

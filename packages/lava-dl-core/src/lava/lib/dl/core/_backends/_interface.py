@@ -57,7 +57,7 @@ from typing import Protocol, runtime_checkable
 
 import torch
 
-__all__ = ["PRIMITIVES", "NO_RESET", "CoreBackend"]
+__all__ = ["PRIMITIVES", "FUSED_PRIMITIVES", "NO_RESET", "CoreBackend", "FusedPrimitives"]
 
 #: Reset level meaning "this neuron never resets" inside an int64 ``threshold`` tensor.
 NO_RESET: int = 2**62
@@ -72,6 +72,13 @@ PRIMITIVES: tuple[str, ...] = (
     "adaptive_phase_th_fwd",
     "adaptive_resonator_fwd",
     "delta_encoder_fwd",
+)
+
+#: Optional fused elementwise primitives (:class:`FusedPrimitives`). A backend may omit them;
+#: callers then run the reference backend's version (which accepts any broadcastable shapes).
+FUSED_PRIMITIVES: tuple[str, ...] = (
+    "spike_real_fwd",
+    "spike_real_bwd",
 )
 
 
@@ -394,4 +401,75 @@ class CoreBackend(Protocol):
         Returns
         -------
         delta : Tensor (M, T) float
+        """
+
+
+@runtime_checkable
+class FusedPrimitives(Protocol):
+    """Optional fused elementwise primitives of the spike functions.
+
+    They replace chains of full-tensor torch operations (compare, cast, subtract, abs, scale,
+    exp, multiply) by one or a few passes over memory. Arguments are flat: ``v`` is a
+    C-contiguous ``(K,)`` float tensor (``K`` = number of elements of the voltage), ``threshold``
+    and ``grad`` are ``(K,)`` or ``(1,)`` (one value for every element) tensors of ``v``'s
+    dtype. Results equal the reference **bit for bit**: every rounding step of the reference's
+    torch expression is reproduced in ``v``'s dtype, and the exponential itself is computed by
+    ``torch.exp`` (a compiled ``exp`` may differ by one unit in the last place).
+    """
+
+    def spike_real_fwd(
+        self, v: torch.Tensor, threshold: torch.Tensor, *, graded: bool, scale: float
+    ) -> torch.Tensor:
+        """Real spikes ``s = float(v >= threshold)``; graded: ``s = (s * v) / scale``.
+
+        Parameters
+        ----------
+        v : Tensor (K,) float
+            Voltage.
+        threshold : Tensor (K,) or (1,) float
+            Threshold per element, or one for all.
+        graded : bool
+            Graded spikes.
+        scale : float
+            Graded spike divisor (converted to ``v``'s dtype).
+
+        Returns
+        -------
+        s : Tensor (K,) float
+        """
+
+    def spike_real_bwd(
+        self,
+        grad: torch.Tensor,
+        v: torch.Tensor,
+        threshold: torch.Tensor,
+        *,
+        tau: float,
+        rho: float,
+        graded: bool,
+    ) -> torch.Tensor:
+        """Voltage gradient through the surrogate derivative, in this rounding order::
+
+            binary: g_v = ((exp(|v - th| / (-tau)) * (rho / (2 tau))) * grad
+            graded: g_v = ((exp(min(v - th, 0) / tau)) * rho) * grad
+
+        where every operation is rounded to ``v``'s dtype and the scalars ``-tau``, ``tau``,
+        ``rho / (2 tau)`` (computed in float64) and ``rho`` are converted to that dtype.
+
+        Parameters
+        ----------
+        grad : Tensor (K,) or (1,) float
+            Gradient of the spikes (one value broadcast to every element when ``(1,)``).
+        v : Tensor (K,) float
+            Voltage saved by the forward pass.
+        threshold : Tensor (K,) or (1,) float
+            Threshold of the forward pass.
+        tau, rho : float
+            Surrogate width (> 0) and scale.
+        graded : bool
+            Graded-spike surrogate.
+
+        Returns
+        -------
+        grad_v : Tensor (K,) float
         """

@@ -64,6 +64,8 @@ __all__ = [
     "adaptive_phase_th_fwd",
     "adaptive_resonator_fwd",
     "delta_encoder_fwd",
+    "spike_real_fwd",
+    "spike_real_bwd",
 ]
 
 NAME = "numba"
@@ -548,3 +550,71 @@ def delta_encoder_fwd(x, threshold, prev, residual):
     (delta,) = _empty(xn)
     _delta_fwd(xn, thn, pn, rn, xn.dtype.type(0), delta.numpy())
     return delta
+
+
+# ---------------------------------------------------------------------- fused spike primitives
+# Elementwise and memory bound: one pass replaces the reference's chain of torch operations.
+# Each scalar operation is rounded in the traces' dtype exactly like the torch expression; the
+# exponential is left to torch.exp (in place), since a compiled exp may differ by one ulp.
+def _flat(v: torch.Tensor, *others: torch.Tensor) -> list[np.ndarray]:
+    """Validate the flat arguments of the spike primitives and return numpy views."""
+    if v.dtype not in _FLOATS or v.dim() != 1 or v.device.type != "cpu":
+        raise ValueError(
+            f"spike primitives take a CPU (K,) float32/float64 voltage, got {tuple(v.shape)} "
+            f"{v.dtype} on {v.device}"
+        )
+    out = [v.detach().contiguous().numpy()]
+    for o in others:
+        if o.dim() != 1 or o.dtype != v.dtype or o.shape[0] not in (1, v.shape[0]):
+            raise ValueError(
+                f"spike primitive arguments must be ({v.shape[0]},) or (1,) tensors of dtype "
+                f"{v.dtype}, got {tuple(o.shape)} {o.dtype}"
+            )
+        out.append(o.detach().contiguous().numpy())
+    return out
+
+
+@njit(parallel=True, cache=True)
+def _spike_fwd(v, th, th_step, graded, scale, one, zero, out):
+    for k in prange(v.shape[0]):
+        f = one if v[k] >= th[k * th_step] else zero
+        out[k] = (f * v[k]) / scale if graded else f
+
+
+def spike_real_fwd(v, threshold, *, graded, scale):
+    """See :meth:`._interface.FusedPrimitives.spike_real_fwd`."""
+    vn, thn = _flat(v, threshold)
+    t = vn.dtype.type
+    out = torch.empty_like(v)
+    _spike_fwd(vn, thn, int(thn.shape[0] != 1), bool(graded), t(scale), t(1), t(0), out.numpy())
+    return out
+
+
+@njit(parallel=True, cache=True)
+def _spike_arg(v, th, th_step, graded, div, zero, out):
+    for k in prange(v.shape[0]):
+        d = v[k] - th[k * th_step]
+        if graded:
+            out[k] = (zero if d > zero else d) / div
+        else:
+            out[k] = abs(d) / div
+
+
+@njit(parallel=True, cache=True)
+def _spike_scale(e, c, grad, g_step):
+    for k in prange(e.shape[0]):
+        e[k] = (e[k] * c) * grad[k * g_step]
+
+
+def spike_real_bwd(grad, v, threshold, *, tau, rho, graded):
+    """See :meth:`._interface.FusedPrimitives.spike_real_bwd`."""
+    vn, thn, gn = _flat(v, threshold, grad)
+    t = vn.dtype.type
+    out = torch.empty_like(v)
+    # graded: min(d, 0) / tau (NaN kept, like clamp); binary: |d| / (-tau)
+    _spike_arg(vn, thn, int(thn.shape[0] != 1), bool(graded), t(tau if graded else -tau), t(0),
+               out.numpy())
+    torch.exp(out, out=out)
+    c = t(rho) if graded else t(rho / (2 * tau))
+    _spike_scale(out.numpy(), c, gn, int(gn.shape[0] != 1))
+    return out

@@ -26,6 +26,8 @@ __all__ = [
     "adaptive_phase_th_fwd",
     "adaptive_resonator_fwd",
     "delta_encoder_fwd",
+    "spike_real_fwd",
+    "spike_real_bwd",
 ]
 
 NAME = "reference"
@@ -250,3 +252,22 @@ def delta_encoder_fwd(x, threshold, prev, residual):
         r = torch.where(d.abs() >= threshold, torch.zeros_like(d), d)
         p = x[:, t]
     return delta
+
+
+# ---------------------------------------------------------------------- fused spike primitives
+# The reference versions accept any broadcastable shapes (the spike functions fall back to them
+# for layouts the flat primitives do not cover).
+def spike_real_fwd(v, threshold, *, graded, scale):
+    """See :meth:`._interface.FusedPrimitives.spike_real_fwd`."""
+    fired = (v >= threshold).to(v.dtype)
+    return fired.mul_(v).div_(scale) if graded else fired
+
+
+def spike_real_bwd(grad, v, threshold, *, tau, rho, graded):
+    """See :meth:`._interface.FusedPrimitives.spike_real_bwd`."""
+    pdf = v - threshold
+    if graded:
+        pdf.clamp_(max=0).div_(tau).exp_().mul_(rho)
+    else:
+        pdf.abs_().div_(-tau).exp_().mul_(rho / (2 * tau))
+    return pdf.mul_(grad)
