@@ -112,7 +112,10 @@ def test_recurrent_dense_and_alif(rng):
         _dense(rng, 10, 8, _alif()),
     ])
     x = rng.integers(0, 3, size=(12, T)) * 50
-    out, got = _assert_same(desc, x, [(1, "u"), (1, "s"), (2, "v"), (2, "th"), (2, "ref")])
+    from lava.magma.core.run_configs import Loihi2SimCfg
+
+    out, got = _assert_same(desc, x, [(1, "u"), (1, "s"), (2, "v"), (2, "th"), (2, "ref")],
+                            run_cfg=Loihi2SimCfg(select_tag="bit_accurate_loihi"))
     assert got[(2, "th")].max() > 30 << 6, "the ALIF threshold should adapt"
     assert out.sum() > 0
 
