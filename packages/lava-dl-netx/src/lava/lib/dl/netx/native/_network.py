@@ -66,7 +66,8 @@ class Layer:
         Neuron state ``(B, *shape)`` (e.g. ``'u'``, ``'v'`` for LIF, ``'sigma'``...): exact
         integers, int64 or (LIF) float64; probes always return int64.
     s : np.ndarray or None
-        Output message of the last step, ``(B, *shape)``.
+        Output message of the last step, ``(B, *shape)`` (bool for spiking neurons, int64 for
+        graded messages; probes and network outputs are int64).
     a : np.ndarray or None
         Current the neuron received at the last step (``(2, B, *shape)`` for resonators).
     """
@@ -305,6 +306,8 @@ class Network:
             if layer.recurrent:
                 layer.synapse.push_recurrent(s_prev)  # type: ignore[union-attr]
         self.step_seconds += time.perf_counter() - t0
+        if s_prev.dtype != np.int64:
+            s_prev = s_prev.astype(np.int64)
         return s_prev if batched else s_prev[0]
 
     def _to_int(self, a: np.ndarray) -> np.ndarray:

@@ -54,7 +54,8 @@ class NeuronModel:
         return {n: np.zeros((batch, *self.shape), dtype=np.int64) for n in self.state_names}
 
     def step(self, state: State, a: Any, t: int) -> np.ndarray:  # pragma: no cover - abstract
-        """Advance one step with input ``a`` at time step ``t`` (from 1); return the message."""
+        """Advance one step with input ``a`` at time step ``t`` (from 1); return the message
+        (bool for binary spikes, int64 for graded messages)."""
         raise NotImplementedError
 
 
@@ -169,7 +170,7 @@ class LIFModel(NeuronModel):
             np.clip(v, -STATE_LIMIT, STATE_LIMIT, out=v)
         s = v > self.vth
         np.multiply(v, ~s, out=v)  # reset (a product: masked stores are far slower)
-        return s.astype(np.int64)
+        return s  # spikes travel as bool (the network returns int64)
 
 
 @register_neuron_model("alif")
@@ -203,7 +204,7 @@ class ALIFModel(LIFModel):
         ref = ref + 2 * th * s
         th = th + self.step_th * s
         state.update(u=u, v=v, th=th, ref=ref)
-        return s.astype(np.int64)
+        return s  # spikes travel as bool (the network returns int64)
 
 
 @register_neuron_model("delta")
@@ -315,7 +316,7 @@ class RFModel(_ResonatorBase):
         else:
             s = (re >= self.vth) & (im >= 0) & (state["im"] < 0)
         state["re"], state["im"] = re, im
-        return s.astype(np.int64)
+        return s  # spikes travel as bool (the network returns int64)
 
 
 @register_neuron_model("adrf")
@@ -344,7 +345,7 @@ class ADRFModel(_ResonatorBase):
         else:
             s = (re >= th + ref) & (im >= 0) & (state["im"] < 0)
         state.update(re=re, im=im, ref=ref + 2 * th * s, th=th + self.step_th * s)
-        return s.astype(np.int64)
+        return s  # spikes travel as bool (the network returns int64)
 
 
 def _check_registry() -> None:
