@@ -264,16 +264,13 @@ def docs(session: nox.Session) -> None:
 
 
 # --------------------------------------------------------------------------- demo
-@nox.session(python="3.11", default=False)
+@nox.session(python="3.10", default=False, requires=["demo-train"])
 def demo(session: nox.Session) -> None:
-    """The README's main command: generate an example network description and inspect it."""
-    install_package(session, BY_NAME["hdf5-spec"])
-    out = ROOT / "out"
-    out.mkdir(exist_ok=True)
-    net = out / "example.net"
-    session.run("python", "-m", "lava.lib.dl.hdf5_spec", "example", str(net))
-    session.run("python", "-m", "lava.lib.dl.hdf5_spec", "validate", str(net))
-    session.run("python", "-m", "lava.lib.dl.hdf5_spec", "inspect", str(net))
+    """The README's main command: train on digits (3.11), deploy on native and Lava (3.10)."""
+    _install_deploy_side(session)
+    session.install("matplotlib>=3.5")
+    session.run("python", str(INTEGRATION / "demo" / "deploy.py"), str(DEMO_OUT),
+                *session.posargs)
 
 
 # --------------------------------------------------------------------------- gpu, bench
@@ -316,4 +313,73 @@ if __name__ == "__main__":  # pragma: no cover - convenience
 
 
 # --------------------------------------------------------------------------- integration
-# (sessions `integration` and `plugins` of the integration issue go here)
+# (sessions of the integration issue; owned by integration-tests, see integration-tests/README.md)
+INTEGRATION = ROOT / "integration-tests"
+PLUGIN = INTEGRATION / "plugins" / "acme-lava-plugin"
+INTEGRATION_OUT = ROOT / "out" / "integration"
+DEMO_OUT = ROOT / "out" / "demo"
+
+
+def _install_plugin(session: nox.Session, extra: str) -> None:
+    """Build the test plugin's wheel (beside the others) and install it with ``extra``."""
+    wheels = build_wheels(session, ["hdf5-spec"])
+    for old in wheels.glob("acme_lava_plugin-*.whl"):
+        old.unlink()
+    session.install("hatchling>=1.18", "pip")
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                "-w", str(wheels), str(PLUGIN))
+    (wheel,) = wheels.glob("acme_lava_plugin-*.whl")
+    session.install("--find-links", str(wheels), f"{wheel}[{extra}]")
+
+
+def _install_training_side(session: nox.Session) -> None:
+    for name in ("slayer", "bootstrap", "decolle"):
+        install_package(session, BY_NAME[name])
+    _install_plugin(session, "train")
+
+
+def _install_deploy_side(session: nox.Session) -> None:
+    install_package(session, BY_NAME["netx"], extras=("lava",))
+    _install_plugin(session, "deploy")
+    installed = session.run("python", "-m", "pip", "list", "--format=freeze", silent=True)
+    if any(line.lower().startswith("torch==") for line in installed.splitlines()):
+        session.error("the deploy environment must not contain torch")
+
+
+@nox.session(name="integration-export", python="3.11")
+def integration_export(session: nox.Session) -> None:
+    """Integration, training side (3.11): build/train every case, export, write the manifest."""
+    _install_training_side(session)
+    session.run("python", str(INTEGRATION / "export_cases.py"), str(INTEGRATION_OUT),
+                *session.posargs, env={"LAVA_DL_SHARED": str(SHARED)})
+
+
+@nox.session(python="3.10", requires=["integration-export"])
+def integration(session: nox.Session) -> None:
+    """Integration, deploy side (3.10, lava-nc, no torch): netx on Lava fixed_pt and native."""
+    _install_deploy_side(session)
+    session.run("python", str(INTEGRATION / "deploy_cases.py"), str(INTEGRATION_OUT),
+                *session.posargs)
+
+
+@nox.session(python=["3.11", "3.10"])
+def plugins(session: nox.Session) -> None:
+    """The fake third-party plugin: training side on 3.11, deploy side (Lava) on 3.10."""
+    if session.python == "3.11":
+        install_package(session, BY_NAME["slayer"])
+        install_package(session, BY_NAME["netx"])
+        _install_plugin(session, "train")
+    else:
+        _install_deploy_side(session)
+    session.install("pytest>=8")
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "--import-mode=importlib",
+                "-q", str(PLUGIN / "tests"), *session.posargs)
+
+
+@nox.session(name="demo-train", python="3.11", default=False)
+def demo_train(session: nox.Session) -> None:
+    """Demo, training side: train on digits with slayer, export (run by ``nox -s demo``)."""
+    install_package(session, BY_NAME["slayer"])
+    session.install("scikit-learn>=1.3")
+    session.run("python", str(INTEGRATION / "demo" / "train.py"), str(DEMO_OUT),
+                *session.posargs)
