@@ -13,9 +13,30 @@ from typing import Any
 
 from ._version import __version__
 
-__all__ = ["__version__", "blocks", "hdf5", "modules", "native", "procs", "utils"]
+__all__ = [
+    "LayerPlan",
+    "LoadContext",
+    "LoaderError",
+    "NetworkPlan",
+    "__version__",
+    "blocks",
+    "build_plan",
+    "hdf5",
+    "modules",
+    "native",
+    "procs",
+    "utils",
+]
 
 _LAZY = frozenset({"hdf5", "blocks", "utils", "procs", "modules", "native"})
+#: Public names re-exported (lazily) from the private plan and loader modules.
+_REEXPORTS = {
+    "LayerPlan": "_plan",
+    "NetworkPlan": "_plan",
+    "LoadContext": "_loaders",
+    "LoaderError": "_loaders",
+    "build_plan": "_loaders",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -23,8 +44,12 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
+    if name in _REEXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_REEXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()) | _LAZY | set(_REEXPORTS))

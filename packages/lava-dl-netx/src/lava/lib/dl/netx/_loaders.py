@@ -53,12 +53,23 @@ from ._plan import (
 )
 
 __all__ = [
+    "DEFAULT_VTH",
     "LOADERS_GROUP",
     "NEURON_TRANSLATORS",
     "LoadContext",
     "LoaderError",
     "build_plan",
     "get_loader",
+    "load_conv",
+    "load_conv_transpose",
+    "load_dense",
+    "load_dense_comp",
+    "load_flatten",
+    "load_input",
+    "load_kwta",
+    "load_pool",
+    "load_unpool",
+    "load_unsupported",
     "loader_registry",
     "translate_neuron",
 ]
