@@ -7,8 +7,8 @@ Events are built as ``slayer.io.Event`` objects and binned into ``(2, 16, 16, T)
 (1 ms per step), the way an event-camera dataset is read.
 
 Network: ``cuba.Conv 2-8 k3 -> cuba.Pool 2 -> cuba.Conv 8-16 k3 -> cuba.Pool 2 ->
-cuba.Flatten -> cuba.Dense 256-4``. Loss: ``SpikeMax()`` (negative log of the label's share
-of the output spikes); prediction: ``classifier.Rate.predict``.
+cuba.Flatten -> cuba.Dense 256-4``. Loss: ``SpikeMax(mode='softmax')`` (cross entropy on the
+output rates); prediction: ``classifier.Rate.predict``.
 
 Run ``python examples/conv_events.py [--epochs N] [--out DIR]``; ``--quick`` is a short CI run.
 Prints and returns the test accuracy per epoch.
@@ -116,12 +116,15 @@ class Network(torch.nn.Module):
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description="Conv SNN on generated event streams")
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--train-samples", type=int, default=256)
     parser.add_argument("--test-samples", type=int, default=128)
     parser.add_argument("--steps", type=int, default=32, help="time steps (ms) per sample")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument(
+        "--loss-mode", default="softmax", choices=("softmax", "probability"), help="SpikeMax mode"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="short CI run")
     parser.add_argument("--out", default=None, help="folder for logs and network.net")
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     x_train, y_train = make_dataset(args.train_samples, args.steps, args.seed)
     x_test, y_test = make_dataset(args.test_samples, args.steps, args.seed + 1)
     net = Network().to(device)
-    error = slayer.loss.SpikeMax(mode="probability", reduction="sum")
+    error = slayer.loss.SpikeMax(mode=args.loss_mode, reduction="sum")
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
     stats = slayer.utils.LearningStats()
     assistant = slayer.utils.Assistant(
