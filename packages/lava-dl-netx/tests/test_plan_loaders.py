@@ -311,3 +311,55 @@ def test_corrupt_and_missing_files_raise_format_errors(tmp_path):
         Network(bad)
     with pytest.raises((H.FormatError, OSError)):
         Network(tmp_path / "missing.net")
+
+
+def _random_net(rng, family):
+    """A small random description mixing conv, pool, convT, flatten and delayed dense."""
+    if family == "sdnn":
+        def nrn(**kw):
+            return H.Neuron(type="SDNN", params={"vThMant": int(rng.integers(0, 4)),
+                                                 "activation": "relu", **kw})
+        inp = H.InputLayer(shape=(2, 7, 7), neuron=nrn())
+    else:
+        def nrn(**kw):
+            return cuba(iDecay=int(rng.integers(0, 4097)), vDecay=int(rng.integers(0, 4097)),
+                        vThMant=int(rng.integers(1, 40)))
+        inp = H.InputLayer(shape=(2, 7, 7), neuron=nrn())
+
+    def w(*shape):
+        return (2 * rng.integers(-40, 40, shape)).astype(np.float32)
+
+    return H.NetworkDescription(layers=[
+        inp,
+        H.ConvLayer(shape=(3, 7, 7), neuron=nrn(), in_channels=2, out_channels=3,
+                    kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), dilation=(1, 1),
+                    groups=1, weight=w(3, 2, 3, 3), delay=rng.integers(0, 3, 3).astype(np.float32)),
+        H.PoolLayer(shape=(3, 3, 3), neuron=nrn(), kernel_size=(2, 2), stride=(2, 2),
+                    weight=np.full((1, 1, 2, 2), 64.0, np.float32)),
+        H.ConvTransposeLayer(shape=(2, 7, 7), neuron=nrn(), in_channels=3, out_channels=2,
+                             kernel_size=(3, 3), stride=(2, 2), padding=(0, 0),
+                             dilation=(1, 1), groups=1, weight=w(3, 2, 3, 3)),
+        H.FlattenLayer(shape=(98, 1, 1)),
+        H.DenseLayer(shape=(5,), neuron=nrn(), in_features=98, out_features=5,
+                     weight=w(5, 98), delay=rng.integers(0, 4, 98).astype(np.float32)),
+        H.DenseLayer(shape=(4,), neuron=nrn(), in_features=5, out_features=4, weight=w(4, 5)),
+    ])
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("family", ["cuba", "sdnn"])
+def test_random_networks_block_schedule_equals_step_schedule(seed, family):
+    rng = np.random.default_rng(seed)
+    net = Network(_random_net(rng, family))
+    low = -64 if family == "sdnn" else 0
+    x = rng.integers(low, 64, (3, 2, 7, 7, 25))  # straight into the input neurons
+    probes = [(k, "s") for k in range(len(net))]
+    fast, rf = net.run(x, probes=probes)
+    net.reset()
+    slow, rs = net.run(x, probes=probes, stepwise=True)
+    assert np.array_equal(fast, slow)
+    for p in probes:
+        assert np.array_equal(rf[p], rs[p]), p
+    assert sum(int(np.count_nonzero(rf[p])) for p in probes[1:]) > 0
+    net.reset()
+    assert np.array_equal(net.run(x[1]), fast[1])  # batch entries are independent
