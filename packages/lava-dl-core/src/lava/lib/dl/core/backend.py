@@ -51,6 +51,7 @@ __all__ = [
     "last_backend",
     "resolve",
     "resolve_fused",
+    "resolve_companion",
 ]
 
 #: Environment variable overriding automatic selection (a backend name or ``"auto"``).
@@ -231,3 +232,34 @@ def resolve_fused(
         return "reference", getattr(mod, primitive)
     finally:
         _state.last = last
+
+
+def resolve_companion(
+    primitive: str, companion: str, device: torch.device, backend: str | None = None
+) -> tuple[str, Callable, Callable | None]:
+    """Resolve ``primitive`` as :func:`resolve` does, plus an optional fused companion.
+
+    Parameters
+    ----------
+    primitive : str
+        A name from :data:`._backends._interface.PRIMITIVES`.
+    companion : str
+        A name from :data:`._backends._interface.FUSED_PRIMITIVES` that replaces ``primitive``
+        (and the work around it) when the selected backend implements it.
+    device : torch.device
+        Device of the tensors.
+    backend : str or None, optional
+        Explicit choice, as for :func:`resolve`.
+
+    Returns
+    -------
+    name : str
+        The backend that will run (recorded for :func:`last_backend`).
+    fn : callable
+        ``primitive`` of that backend.
+    fused : callable or None
+        ``companion`` of the same backend, or None when it does not implement it.
+    """
+    name, fn = resolve(primitive, device, backend)
+    mod, _ = _registry.load(name)
+    return name, fn, getattr(mod, companion, None)

@@ -74,11 +74,13 @@ PRIMITIVES: tuple[str, ...] = (
     "delta_encoder_fwd",
 )
 
-#: Optional fused elementwise primitives (:class:`FusedPrimitives`). A backend may omit them;
-#: callers then run the reference backend's version (which accepts any broadcastable shapes).
+#: Optional fused primitives (:class:`FusedPrimitives`). A backend may omit them; callers then
+#: run the reference backend's version (spike functions, which accept any broadcastable shapes)
+#: or the unfused primitives of the same backend (``leaky_integrator_bwd_fused``).
 FUSED_PRIMITIVES: tuple[str, ...] = (
     "spike_real_fwd",
     "spike_real_bwd",
+    "leaky_integrator_bwd_fused",
 )
 
 
@@ -406,7 +408,7 @@ class CoreBackend(Protocol):
 
 @runtime_checkable
 class FusedPrimitives(Protocol):
-    """Optional fused elementwise primitives of the spike functions.
+    """Optional fused primitives: spike functions and the leaky-integrator backward pass.
 
     They replace chains of full-tensor torch operations (compare, cast, subtract, abs, scale,
     exp, multiply) by one or a few passes over memory. Arguments are flat: ``v`` is a
@@ -472,4 +474,59 @@ class FusedPrimitives(Protocol):
         Returns
         -------
         grad_v : Tensor (K,) float
+        """
+
+    def leaky_integrator_bwd_fused(
+        self,
+        grad_y: torch.Tensor,
+        gain: torch.Tensor,
+        y: torch.Tensor,
+        level: torch.Tensor | None,
+        grad_last: torch.Tensor | None,
+        *,
+        s_scale: int,
+        exact: bool,
+        decay_dot: bool,
+        compat: bool,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Leaky-integrator backward with reset masks and the decay-gradient sum in one pass.
+
+        With ``keep[m, t] = 1.0`` iff the pre-reset trace did not reach the reset level
+        (``y[m, t] < float64(level[m]) / s_scale`` rounded to dtype when ``s_scale`` is a power of
+        two, else ``fix(y[m, t]) < level[m]``; all ones when ``level`` is None)::
+
+            gy = grad_y;  gy[:, T-1] += grad_last * (keep[:, T-1] if exact else 1)
+            grad_x = leaky_integrator_bwd(gy, gain, keep if exact else None)
+            prev = y if (level is None or compat) else y * keep           # in dtype
+            dot[m] = sum over t = T-1, T-2, ..., 1 of
+                     float64(grad_x[m, t]) * float64(prev[m, t-1])        # float64, this order
+
+        Every backend implementing it equals the reference bit for bit (the sum is sequential in
+        float64, not a blocked reduction).
+
+        Parameters
+        ----------
+        grad_y : Tensor (M, T) float
+            Gradient of the pre-reset trace.
+        gain : Tensor (M,) float
+            ``1 - decay / 4096``.
+        y : Tensor (M, T) float
+            Pre-reset trace of the forward pass.
+        level : Tensor (M,) int64 or None
+            Reset level of the forward pass (:data:`NO_RESET` for "never").
+        grad_last : Tensor (M,) float or None
+            Gradient of the final post-reset state (added at the last step).
+        s_scale : int
+            State scale.
+        exact : bool
+            Resets block the gradient (requires ``level``).
+        decay_dot : bool
+            Compute ``dot``; otherwise None is returned in its place.
+        compat : bool
+            lava-dl's decay gradient: ``prev`` is the pre-reset trace.
+
+        Returns
+        -------
+        grad_x : Tensor (M, T) float
+        dot : Tensor (M,) float64 or None
         """

@@ -66,6 +66,7 @@ __all__ = [
     "delta_encoder_fwd",
     "spike_real_fwd",
     "spike_real_bwd",
+    "leaky_integrator_bwd_fused",
 ]
 
 NAME = "numba"
@@ -618,3 +619,81 @@ def spike_real_bwd(grad, v, threshold, *, tau, rho, graded):
     c = t(rho) if graded else t(rho / (2 * tau))
     _spike_scale(out.numpy(), c, gn, int(gn.shape[0] != 1))
     return out
+
+
+# ---------------------------------------------------------------------- fused LI backward
+@njit(inline="always", cache=True)
+def _keep(y, thr, lvl, pow2, s, one, zero, has_level):
+    if not has_level:
+        return one
+    if pow2:
+        return one if y < thr else zero
+    return one if np.int64(y * s) < lvl else zero
+
+
+@njit(inline="always", cache=True)
+def _lif_fused_row(gy, g, y, thr, lvl, gl, has_gl, pow2, s, one, zero, has_level, exact,
+                   decay_dot, keep_dot, gx, m, t_count):
+    a = zero
+    acc = 0.0
+    t = t_count - 1
+    kt = _keep(y[m, t], thr, lvl, pow2, s, one, zero, has_level)
+    gv = gy[m, t]
+    if has_gl:
+        gv = gv + (gl * kt if exact else gl)
+    while t >= 0:
+        k = g * kt if exact else g
+        a = gv + k * a
+        gx[m, t] = a
+        if t >= 1:
+            yp = y[m, t - 1]
+            kp = _keep(yp, thr, lvl, pow2, s, one, zero, has_level)
+            if decay_dot:
+                p = yp * kp if keep_dot else yp
+                acc += np.float64(a) * np.float64(p)
+            kt = kp
+            gv = gy[m, t - 1]
+        t -= 1
+    return acc
+
+
+@njit(parallel=True, cache=True)
+def _lif_bwd_fused(gy, gain, y, thr, lvl, gl, has_gl, sc, has_level, exact, decay_dot,
+                   keep_dot, gx, dot):
+    m_count, t_count = gy.shape
+    s, _inv, pow2 = sc
+    one = gy.dtype.type(1)
+    zero = gy.dtype.type(0)
+    for m in prange(m_count):
+        dot[m] = _lif_fused_row(
+            gy, gain[m], y, thr[m], lvl[m], gl[m], has_gl, pow2, s, one, zero, has_level,
+            exact, decay_dot, keep_dot, gx, m, t_count,
+        )
+
+
+def leaky_integrator_bwd_fused(
+    grad_y, gain, y, level, grad_last, *, s_scale, exact, decay_dot, compat
+):
+    """See :meth:`._interface.FusedPrimitives.leaky_integrator_bwd_fused`."""
+    gy, yn = _traces(grad_y, y)
+    m = gy.shape[0]
+    if exact and level is None:
+        raise ValueError("exact=True needs the reset level")
+    gn = _per_neuron(gain, m, grad_y.dtype, "gain")
+    sc = _scale(s_scale, gy.dtype)
+    has_level = level is not None
+    if has_level:
+        lvl = _ints(m, level=level)[0]
+        thr = (level.to(torch.float64) / int(s_scale)).to(grad_y.dtype).numpy()
+    else:
+        lvl = np.zeros(m, dtype=np.int64)
+        thr = np.zeros(m, dtype=gy.dtype)
+    has_gl = grad_last is not None
+    gl = _per_neuron(grad_last, m, grad_y.dtype, "grad_last") if has_gl else thr
+    (gx,) = _empty(gy)
+    dot = torch.empty(m, dtype=torch.float64)
+    _lif_bwd_fused(
+        gy, gn, yn, thr, lvl, gl, has_gl, sc, has_level, bool(exact), bool(decay_dot),
+        has_level and not compat, gx.numpy(), dot.numpy(),
+    )
+    return gx, (dot if decay_dot else None)

@@ -28,6 +28,7 @@ __all__ = [
     "delta_encoder_fwd",
     "spike_real_fwd",
     "spike_real_bwd",
+    "leaky_integrator_bwd_fused",
 ]
 
 NAME = "reference"
@@ -271,3 +272,32 @@ def spike_real_bwd(grad, v, threshold, *, tau, rho, graded):
     else:
         pdf.abs_().div_(-tau).exp_().mul_(rho / (2 * tau))
     return pdf.mul_(grad)
+
+
+def keep_mask(y, level, s_scale):
+    """``1.0`` where the pre-reset trace stayed below its reset level, else ``0.0``."""
+    if s_scale & (s_scale - 1) == 0:  # exact in float: compare with level / S rounded to dtype
+        thr = (level.to(torch.float64) / s_scale).to(y.dtype).unsqueeze(1)
+        return (y < thr).to(y.dtype)
+    return (fix(y, s_scale) < level.unsqueeze(1)).to(y.dtype)
+
+
+def leaky_integrator_bwd_fused(
+    grad_y, gain, y, level, grad_last, *, s_scale, exact, decay_dot, compat
+):
+    """See :meth:`._interface.FusedPrimitives.leaky_integrator_bwd_fused`."""
+    _check_traces(grad_y, y)
+    if exact and level is None:
+        raise ValueError("exact=True needs the reset level")
+    keep = None if level is None else keep_mask(y, level, s_scale)
+    if grad_last is not None:
+        grad_y = grad_y.clone()
+        grad_y[:, -1] += grad_last * (keep[:, -1] if exact else 1)
+    grad_x = leaky_integrator_bwd(grad_y, gain, keep if exact else None)
+    if not decay_dot:
+        return grad_x, None
+    prev = y if (keep is None or compat) else y * keep
+    dot = torch.zeros(y.shape[0], dtype=torch.float64, device=y.device)
+    for t in range(y.shape[1] - 1, 0, -1):
+        dot = dot + grad_x[:, t].to(torch.float64) * prev[:, t - 1].to(torch.float64)
+    return grad_x, dot

@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import torch
 
-from ..backend import resolve
+from ..backend import resolve, resolve_companion
 from ..fixed_point import P_SCALE, S_SCALE
 from . import _common as C
 
@@ -82,25 +82,48 @@ class _LeakyIntegrator(torch.autograd.Function):
         opts = ctx.opts
         exact = opts.exact_reset and level is not None
         need_decay, need_state = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
-        keep = None
-        if level is not None and (exact or (need_decay and not opts.lava_dl_compat)):
-            keep = C.keep_mask(y, level, opts.s_scale)
+        gain = 1 - decay.detach().to(y.dtype) / P_SCALE
+        _, bwd, fused = resolve_companion(
+            "leaky_integrator_bwd", "leaky_integrator_bwd_fused", y.device, opts.backend
+        )
         if grad_y is None:
             grad_y = torch.zeros_like(y)
-        if grad_final is not None:
-            grad_y = grad_y.clone()
-            grad_y[:, -1] += grad_final * (keep[:, -1] if exact else 1)
-        gain = 1 - decay.detach().to(y.dtype) / P_SCALE
-        _, bwd = resolve("leaky_integrator_bwd", y.device, opts.backend)
-        grad_x = bwd(grad_y.contiguous(), gain.contiguous(), keep if exact else None)
         grad_decay = grad_state = None
-        if need_decay:
-            if opts.lava_dl_compat:
-                grad_decay = C.rowdot(grad_x[:, 1:], y[:, :-1])
-            else:
-                prev = y[:, :-1] if keep is None else y[:, :-1] * keep[:, :-1]
-                first = grad_x[:, 0] * state.detach().to(y.dtype)
-                grad_decay = -(C.rowdot(grad_x[:, 1:], prev) + first) / P_SCALE
+        if fused is not None:
+            # masks, final-state gradient and the decay-gradient sum inside the kernel
+            grad_x, dot = fused(
+                grad_y.contiguous(),
+                gain.contiguous(),
+                y,
+                level,
+                None if grad_final is None else grad_final.contiguous(),
+                s_scale=opts.s_scale,
+                exact=exact,
+                decay_dot=need_decay,
+                compat=opts.lava_dl_compat,
+            )
+            if need_decay:
+                dot = dot.to(y.dtype)
+                if opts.lava_dl_compat:
+                    grad_decay = dot
+                else:
+                    first = grad_x[:, 0] * state.detach().to(y.dtype)
+                    grad_decay = -(dot + first) / P_SCALE
+        else:
+            keep = None
+            if level is not None and (exact or (need_decay and not opts.lava_dl_compat)):
+                keep = C.keep_mask(y, level, opts.s_scale)
+            if grad_final is not None:
+                grad_y = grad_y.clone()
+                grad_y[:, -1] += grad_final * (keep[:, -1] if exact else 1)
+            grad_x = bwd(grad_y.contiguous(), gain.contiguous(), keep if exact else None)
+            if need_decay:
+                if opts.lava_dl_compat:
+                    grad_decay = C.rowdot(grad_x[:, 1:], y[:, :-1])
+                else:
+                    prev = y[:, :-1] if keep is None else y[:, :-1] * keep[:, :-1]
+                    first = grad_x[:, 0] * state.detach().to(y.dtype)
+                    grad_decay = -(C.rowdot(grad_x[:, 1:], prev) + first) / P_SCALE
         if need_state:
             grad_state = gain * grad_x[:, 0]
         return grad_x, grad_decay, grad_state, None, None

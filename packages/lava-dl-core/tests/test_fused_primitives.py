@@ -1,4 +1,4 @@
-"""Fused spike primitives: numba equals the reference bit for bit, public path unchanged."""
+"""Fused primitives (spike, leaky-integrator backward): numba equals the reference bitwise."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def _voltage(dtype: torch.dtype) -> torch.Tensor:
 
 
 def test_fused_primitives_listed_and_implemented():
-    assert set(_interface.FUSED_PRIMITIVES) == {"spike_real_fwd", "spike_real_bwd"}
+    assert set(_interface.FUSED_PRIMITIVES) == {
+        "spike_real_fwd", "spike_real_bwd", "leaky_integrator_bwd_fused"
+    }
     for mod in (reference, numba_cpu):
         for name in _interface.FUSED_PRIMITIVES:
             assert callable(getattr(mod, name)), (mod.NAME, name)
@@ -116,3 +118,88 @@ def test_resolve_fused_falls_back_to_reference(monkeypatch):
     _Bare.supports_device = staticmethod(lambda device: True)
     name, fn = core_backend.resolve_fused("spike_real_fwd", torch.device("cpu"), "bare")
     assert name == "reference" and fn is reference.spike_real_fwd
+
+
+# ------------------------------------------------------------------ fused leaky-integrator bwd
+def _li_case(dtype, s_scale, with_level, seed=11):
+    gen = torch.Generator().manual_seed(seed)
+    m, t = 37, 23
+    x = (torch.rand(m, t, generator=gen) * 0.8).to(dtype)
+    decay = torch.randint(0, 4097, (m,), generator=gen)
+    level = None
+    if with_level:
+        level = torch.full((m,), int(1.0 * s_scale) + 1, dtype=torch.int64)
+        level[::5] = _interface.NO_RESET
+    y = reference.leaky_integrator_fwd(x, decay, torch.zeros(m, dtype=torch.int64), level,
+                                       s_scale=s_scale)
+    grad_y = torch.randn(m, t, generator=gen).to(dtype)
+    gain = (1 - decay.to(dtype) / 4096).contiguous()
+    grad_last = torch.randn(m, generator=gen).to(dtype)
+    return grad_y, gain, y, level, grad_last
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("s_scale", [4096, 1000])
+@pytest.mark.parametrize(
+    "with_level,exact,compat",
+    [(False, False, False), (True, False, False), (True, True, False), (True, False, True),
+     (True, True, True), (False, False, True)],
+)
+@pytest.mark.parametrize("with_last", [False, True])
+def test_numba_li_bwd_fused_equals_reference(dtype, s_scale, with_level, exact, compat, with_last):
+    grad_y, gain, y, level, grad_last = _li_case(dtype, s_scale, with_level)
+    if with_level:  # the case resets somewhere and not everywhere
+        keep = reference.keep_mask(y, level, s_scale)
+        assert 0 < keep.sum() < keep.numel()
+    kw = {"s_scale": s_scale, "exact": exact, "decay_dot": True, "compat": compat}
+    args = (grad_y, gain, y, level, grad_last if with_last else None)
+    gx_r, dot_r = reference.leaky_integrator_bwd_fused(*args, **kw)
+    gx_n, dot_n = numba_cpu.leaky_integrator_bwd_fused(*args, **kw)
+    assert torch.equal(gx_r, gx_n)
+    assert dot_r.dtype == dot_n.dtype == torch.float64
+    assert torch.equal(dot_r, dot_n)
+    # and it is the unfused composition: same input gradient, same decay sum to rounding
+    keep = None if level is None else reference.keep_mask(y, level, s_scale)
+    gy = grad_y.clone()
+    if with_last:
+        gy[:, -1] += grad_last * (keep[:, -1] if exact else 1)
+    gx = reference.leaky_integrator_bwd(gy, gain, keep if exact else None)
+    assert torch.equal(gx, gx_n)
+    prev = y if (keep is None or compat) else y * keep
+    expected = (gx[:, 1:].double() * prev[:, :-1].double()).sum(1)
+    torch.testing.assert_close(dot_n, expected, rtol=1e-12, atol=1e-12)
+    _, none = numba_cpu.leaky_integrator_bwd_fused(*args, **{**kw, "decay_dot": False})
+    assert none is None
+
+
+def test_li_bwd_fused_needs_level_for_exact():
+    grad_y, gain, y, _, _ = _li_case(torch.float32, 4096, False)
+    for mod in (reference, numba_cpu):
+        with pytest.raises(ValueError, match="reset level"):
+            mod.leaky_integrator_bwd_fused(
+                grad_y, gain, y, None, None, s_scale=4096, exact=True, decay_dot=False,
+                compat=False,
+            )
+
+
+@pytest.mark.parametrize("grad_mode", ["surrogate", "exact"])
+@pytest.mark.parametrize("compat", [False, True])
+def test_public_li_gradients_same_bits_on_both_cpu_backends(grad_mode, compat):
+    from lava.lib.dl.core import dynamics
+
+    gen = torch.Generator().manual_seed(2)
+    x0 = torch.rand(3, 4, 40, generator=gen) * 0.7
+    w = torch.randn(3, 4, 40, generator=gen)
+    wf = torch.randn(3, 4, generator=gen)
+    out = []
+    for b in ("reference", "numba"):
+        x = x0.clone().requires_grad_(True)
+        d = torch.tensor([300.0, 1000.0, 2000.0, 4000.0], requires_grad=True)
+        st = torch.full((4,), 0.2, requires_grad=True)
+        r = dynamics.leaky_integrator(x, d, state=st, threshold=0.5, grad_mode=grad_mode,
+                                      lava_dl_compat=compat, backend=b)
+        ((r.y * w).sum() + (r.state * wf).sum()).backward()
+        out.append((r.y.detach(), r.state.detach(), x.grad, d.grad, st.grad))
+    for a, b in zip(*out, strict=True):
+        assert torch.equal(a, b)
+    assert out[0][3].abs().min() > 0
