@@ -60,7 +60,8 @@ def _batches(n: int, size: int, gen: torch.Generator):
 
 
 def run(*, epochs: int, steps: int, hidden: int, burnin: int, batch: int, lr: float,
-        num_train: int | None, num_test: int | None, seed: int) -> dict[str, Any]:
+        num_train: int | None, num_test: int | None, seed: int,
+        mode: str = "online") -> dict[str, Any]:
     """Train both and return the results (accuracies in [0, 1], seconds)."""
     torch.manual_seed(seed)
     x_tr, y_tr, x_te, y_te = rate_coded_digits(steps, seed=seed)
@@ -77,7 +78,7 @@ def run(*, epochs: int, steps: int, hidden: int, burnin: int, batch: int, lr: fl
                                        dropout=dropout)
     template_state = {k: v.clone() for k, v in net.state_dict().items()}
     opt = torch.optim.Adamax(net.parameters(), lr=lr, betas=(0.0, 0.95))
-    asst = decolle.DecolleAssistant(net, opt, mode="online", burnin=burnin, backend="reference")
+    asst = decolle.DecolleAssistant(net, opt, mode=mode, burnin=burnin, backend="reference")
     gen = torch.Generator().manual_seed(seed)
     t0 = time.perf_counter()
     for _ in range(epochs):
@@ -115,8 +116,8 @@ def run(*, epochs: int, steps: int, hidden: int, burnin: int, batch: int, lr: fl
 
     return {
         "settings": {"epochs": epochs, "steps": steps, "hidden": hidden, "burnin": burnin,
-                     "batch": batch, "lr": lr, "num_train": len(y_tr), "num_test": len(y_te),
-                     "seed": seed},
+                     "batch": batch, "lr": lr, "mode": mode, "num_train": len(y_tr),
+                     "num_test": len(y_te), "seed": seed},
         "decolle": {"test_accuracy_per_layer": asst.testing.accuracy,
                     "train_accuracy_per_layer": asst.training.accuracy,
                     "optimizer_steps": asst.optimizer_steps, "train_seconds": t_decolle},
@@ -145,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--mode", choices=decolle.MODES, default="online", help="DECOLLE updates")
     ap.add_argument("--json", type=str, default=None, help="write the results here")
     args = ap.parse_args(argv)
     num_train = num_test = None
@@ -153,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         num_train, num_test = 384, 128
     res = run(epochs=args.epochs, steps=args.steps, hidden=args.hidden, burnin=args.burnin,
               batch=args.batch, lr=args.lr, num_train=num_train, num_test=num_test,
-              seed=args.seed)
+              seed=args.seed, mode=args.mode)
     d, e = res["decolle"], res["slayer_end_to_end"]
     print("DECOLLE test accuracy per layer: "
           + ", ".join(f"L{i + 1} {a:.3f}" for i, a in enumerate(d["test_accuracy_per_layer"]))
