@@ -203,3 +203,20 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path):
     assert final.keys() == reference.keys()
     for k in reference:
         torch.testing.assert_close(final[k], reference[k], rtol=0, atol=0, msg=k)
+
+
+def test_statistics_of_another_process_count_keep_the_epoch_totals():
+    def rank_state(loss_sum, n):
+        stats = slayer.utils.LearningStats()
+        stats.training.loss_log = [0.5]
+        stats.training.loss_sum, stats.training.num_samples = loss_sum, n
+        return ckpt._stats_state(stats)
+
+    saved = [rank_state(1.5, 3), rank_state(2.5, 5)]  # two ranks, mid-epoch
+    stats = slayer.utils.LearningStats()
+    ckpt._load_stats_state(stats, ckpt._own_stats_state(saved, same_world=False))
+    assert (stats.training.loss_sum, stats.training.num_samples) == (4.0, 8)
+    assert isinstance(stats.training.num_samples, int)
+    assert stats.training.loss_log == [0.5]
+    ckpt._load_stats_state(stats, ckpt._own_stats_state(saved[:1], same_world=True))
+    assert (stats.training.loss_sum, stats.training.num_samples) == (1.5, 3)

@@ -65,7 +65,9 @@ def test_torchrun_two_processes_equal_single_process(tmp_path):
     state = read_checkpoint(ckpt)
     assert state["world_size"] == 2 and len(state["rng"]) == 2
     assert state["epoch"] == 2
-    logged = state["stats"]["training"]["loss_log"]
+    assert len(state["stats"]) == 2  # statistics kept per rank (mid-epoch accumulators)
+    logged = state["stats"][0]["training"]["loss_log"]
+    assert state["stats"][1]["training"]["loss_log"] == logged
     assert logged == pytest.approx(single["losses"], rel=1e-5)
 
 

@@ -97,8 +97,8 @@ def _set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _gather_rng_states() -> list[dict[str, Any]]:
-    own = _rng_state()
+def _gather(own: Any) -> list[Any]:
+    """``own`` of every rank, in rank order (``[own]`` without a process group)."""
     if not distributed.is_distributed():
         return [own]
     out: list[Any] = [None] * distributed.get_world_size()
@@ -113,6 +113,24 @@ def _stats_state(stats: Any) -> dict[str, Any]:
     state: dict[str, Any] = {"lines_printed": int(getattr(stats, "lines_printed", 0))}
     for phase in _PHASES:
         state[phase] = dict(vars(getattr(stats, phase)))
+    return state
+
+
+_ACCUMULATORS = ("loss_sum", "correct_samples", "num_samples")
+
+
+def _own_stats_state(states: list[dict[str, Any]], same_world: bool) -> dict[str, Any]:
+    """This rank's statistics: its own, or (another process count) rank 0 takes the sums."""
+    rank = distributed.get_rank()
+    if same_world:
+        return states[rank]
+    state = {k: (dict(v) if isinstance(v, dict) else v) for k, v in states[0].items()}
+    if "state_dict" in state:
+        return state
+    for phase in _PHASES:
+        for name in _ACCUMULATORS:
+            total = sum(s[phase][name] for s in states) if rank == 0 else 0
+            state[phase][name] = type(states[0][phase][name])(total)
     return state
 
 
@@ -257,7 +275,10 @@ def save_checkpoint(
         ``path``.
     """
     path = Path(path)
-    rng = _gather_rng_states()  # collective: every rank takes part
+    # collectives: every rank takes part. The epoch accumulators of the statistics differ per
+    # rank in the middle of an epoch, so they are kept per rank like the RNG states.
+    rng = _gather(_rng_state())
+    stats_states = _gather(_stats_state(stats)) if stats is not None else None
     if distributed.is_main_process():
         if not path.parent.is_dir():
             raise FileNotFoundError(
@@ -276,8 +297,8 @@ def save_checkpoint(
             payload["optimizer"] = optimizer.state_dict()
         if scheduler is not None:
             payload["scheduler"] = scheduler.state_dict()
-        if stats is not None:
-            payload["stats"] = _stats_state(stats)
+        if stats_states is not None:
+            payload["stats"] = stats_states
         _write_atomic(path, _encode(payload), keep_previous=keep_previous)
     distributed.barrier()
     return path
@@ -328,6 +349,8 @@ def load_checkpoint(
     restore_rng : bool
         Restore the torch, numpy and python RNG states of this rank (rank ``r`` takes the state
         saved by rank ``r``; with a different number of processes, rank 0's). Default True.
+        The statistics' epoch accumulators are restored per rank the same way (with a different
+        number of processes rank 0 takes their sums, so the epoch totals are kept).
     map_location : Any
         Passed to ``torch.load``.
 
@@ -355,13 +378,12 @@ def load_checkpoint(
         optimizer.load_state_dict(payload["optimizer"])
     if scheduler is not None:
         scheduler.load_state_dict(payload["scheduler"])
+    same_world = payload["world_size"] == distributed.get_world_size()
     if stats is not None:
-        _load_stats_state(stats, payload["stats"])
+        _load_stats_state(stats, _own_stats_state(payload["stats"], same_world))
     if restore_rng:
         states = payload["rng"]
-        rank = distributed.get_rank()
-        _set_rng_state(states[rank] if rank < len(states) and
-                       payload["world_size"] == distributed.get_world_size() else states[0])
+        _set_rng_state(states[distributed.get_rank()] if same_world else states[0])
     return {
         "epoch": payload["epoch"],
         "step": payload["step"],
