@@ -335,6 +335,7 @@ def _install_plugin(session: nox.Session, extra: str) -> None:
 def _install_training_side(session: nox.Session) -> None:
     for name in ("slayer", "bootstrap", "decolle"):
         install_package(session, BY_NAME[name])
+    session.install("scikit-learn>=1.3")  # the digits of the bootstrap case
     _install_plugin(session, "train")
 
 
