@@ -359,6 +359,9 @@ def integration_export(session: nox.Session) -> None:
 def integration(session: nox.Session) -> None:
     """Integration, deploy side (3.10, lava-nc, no torch): netx on Lava fixed_pt and native."""
     _install_deploy_side(session)
+    session.install("pytest>=8")
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "--import-mode=importlib",
+                "-q", str(INTEGRATION / "tests"))
     session.run("python", str(INTEGRATION / "deploy_cases.py"), str(INTEGRATION_OUT),
                 *session.posargs)
 
