@@ -89,3 +89,22 @@ def test_netx_native_spikes_equal_training_forward(small, tmp_path):
     assert out.spikes.sum() > 0
     got = native.Network(path).run(small.x_test.numpy().astype(np.int64))
     np.testing.assert_array_equal(got, out.spikes.numpy().astype(got.dtype))
+
+
+def test_netx_native_conv_network_spikes_equal(tmp_path):
+    native = pytest.importorskip("lava.lib.dl.netx.native")
+    torch.manual_seed(0)
+    net = decolle.DecolleNetwork.conv_dense(
+        (2, 6, 8), [dict(out_channels=4, kernel_size=3, padding=1)], [6], 4, seed=0,
+        weight_scale=4.0)
+    x = (torch.rand(3, 2, 6, 8, 16, generator=torch.Generator().manual_seed(1)) < 0.4).float()
+    net.eval()
+    net.reset_state()
+    with torch.no_grad():
+        out = net(x)
+    assert out.spikes.sum() > 0
+    net.export_hdf5(tmp_path / "c.net")
+    # no input layer in the file: netx needs the input shape in Lava order (X=W, Y=H, C)
+    got = native.Network(tmp_path / "c.net", input_shape=(8, 6, 2)).run(
+        x.numpy().astype(np.int64))
+    np.testing.assert_array_equal(got, out.spikes.numpy().astype(got.dtype))
