@@ -363,7 +363,7 @@ def integration(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "--import-mode=importlib",
                 "-q", str(INTEGRATION / "tests"))
     session.run("python", str(INTEGRATION / "deploy_cases.py"), str(INTEGRATION_OUT),
-                *session.posargs)
+                "--loihi1", *session.posargs)
 
 
 @nox.session(python=["3.11", "3.10"])

@@ -5,7 +5,8 @@ netx, runs the stored input on the native runtime and on Lava
 (``Loihi2SimCfg(select_tag='fixed_pt')``), records every compared block's output message and
 checks, step for step, that
 
-- the native runtime and Lava agree exactly on every step, and
+- the native runtime and Lava agree exactly on every step (``--loihi1`` adds a run with
+  ``Loihi1SimCfg(select_tag='fixed_pt')``), and
 - both equal the training-time fixed-point output shifted by the manifest's ``offset``
   (netx step ``t + offset`` == training step ``t``, over the steps both runs cover).
 
@@ -66,21 +67,27 @@ def run_native(path: Path, x: np.ndarray, blocks: list[int], shape=None
     return {k: np.asarray(rec[(k, "s")]) for k in blocks}, time.perf_counter() - t0
 
 
-def run_lava(path: Path, x: np.ndarray, blocks: list[int], shape=None
+def run_lava(path: Path, x: np.ndarray, blocks: list[int], shape=None, loihi1: bool = False
              ) -> tuple[dict[int, np.ndarray], float]:
     from lava.lib.dl.netx import hdf5
     from lava.lib.dl.netx.native import from_lava_layout, to_lava_layout
 
+    run_cfg = None
+    if loihi1:
+        from lava.magma.core.run_configs import Loihi1SimCfg
+
+        run_cfg = Loihi1SimCfg(select_tag="fixed_pt")
     net = hdf5.Network(str(path), **_lava_shape(shape))
     t0 = time.perf_counter()
     _, rec = hdf5.run_network(net, to_lava_layout(x, x.ndim - 1),
-                              probes=[(k, "s") for k in blocks])
+                              probes=[(k, "s") for k in blocks], run_cfg=run_cfg)
     elapsed = time.perf_counter() - t0
     return {k: from_lava_layout(np.asarray(rec[(k, "s")]), np.asarray(rec[(k, "s")]).ndim - 1)
             for k in blocks}, elapsed
 
 
-def check_case(folder: Path, entry: dict, *, lava: bool) -> list[str]:
+def check_case(folder: Path, entry: dict, *, lava: bool, loihi1: bool = False
+               ) -> tuple[list[str], str]:
     """Run one case; return the list of problems (empty when every comparison holds)."""
     data = np.load(folder / entry["data"])
     x = data["input"]
@@ -89,6 +96,8 @@ def check_case(folder: Path, entry: dict, *, lava: bool) -> list[str]:
     runs = {"native": run_native(folder / entry["net"], x, blocks, shape)}
     if lava:
         runs["lava"] = run_lava(folder / entry["net"], x, blocks, shape)
+    if lava and loihi1 and entry.get("loihi1", False):
+        runs["lava-loihi1"] = run_lava(folder / entry["net"], x, blocks, shape, loihi1=True)
     problems = []
     for layer in entry["layers"]:
         k, off = layer["index"], layer["offset"]
@@ -121,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("cases", type=Path)
     ap.add_argument("--no-lava", action="store_true", help="native runtime only")
+    ap.add_argument("--loihi1", action="store_true",
+                    help="also run Lava with Loihi1SimCfg(select_tag='fixed_pt') on the cases "
+                         "the manifest marks (CUBA and sigma-delta)")
     ap.add_argument("--only", nargs="*", default=None)
     args = ap.parse_args(argv)
     manifest_path = args.cases / "manifest.json"
@@ -140,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     for entry in cases:
         try:
-            problems, timing = check_case(args.cases, entry, lava=not args.no_lava)
+            problems, timing = check_case(args.cases, entry, lava=not args.no_lava,
+                                         loihi1=args.loihi1)
         except Exception as exc:  # noqa: BLE001 - reported per case
             problems, timing = [f"{type(exc).__name__}: {exc}"], "-"
         status = "ok" if not problems else "MISMATCH"
@@ -150,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             failed.append(entry["name"])
     print(f"[deploy] {len(cases) - len(failed)}/{len(cases)} case(s) with parity"
-          + ("" if args.no_lava else " (native runtime and Lava fixed_pt)"))
+          + ("" if args.no_lava else " (native runtime and Lava fixed_pt"
+             + (", Loihi2SimCfg and Loihi1SimCfg)" if args.loihi1 else ", Loihi2SimCfg)")))
     return 1 if failed else 0
 
 

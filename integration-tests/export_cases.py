@@ -168,25 +168,54 @@ def _slayer_cases() -> dict[str, Callable[[Path], Case]]:
             "slayer-cuba-input-dense",
             lambda: ([c.Input(CUBA), c.Dense(CUBA, 20, 10)], spikes(20))),
     })
-    cases["slayer-sdnn-input-dense-output"] = _sdnn_case
+    sd = B.sigma_delta
+    cases["slayer-sdnn-input-dense"] = _sdnn_case(
+        "slayer-sdnn-input-dense", lambda p: [sd.Input(p), sd.Dense(p, 20, 8)], (20,))
+    cases["slayer-sdnn-input-dense-output"] = _sdnn_case(
+        "slayer-sdnn-input-dense-output",
+        lambda p: [sd.Input(p), sd.Dense(p, 20, 12), sd.Output(p, 12, 4)], (20,))
+    cases["slayer-sdnn-conv-pool-flatten-dense"] = _sdnn_case(
+        "slayer-sdnn-conv-pool-flatten-dense",
+        lambda p: [sd.Input(p), sd.Conv(p, 2, 4, 3, padding=1), sd.Pool(p, 2), sd.Flatten(),
+                   sd.Dense(p, 4 * 4 * 4, 6)], (2, 8, 8))
+    cases["slayer-cuba-kwta"] = _slayer_case(
+        "slayer-cuba-kwta", lambda: ([c.Dense(CUBA, 20, 12), c.KWTA(CUBA, 12, 6, 2)],
+                                     spikes(20)))
+    for fam, params in (("alif", ALIF), ("rf", RF)):
+        mod = getattr(B, fam)
+        cases[f"slayer-{fam}-conv"] = _slayer_case(
+            f"slayer-{fam}-conv", lambda mod=mod, params=params: (
+                [mod.Conv(params, 2, 4, 3, padding=1)], spikes(2, 8, 8, p=0.4)))
     return cases
 
 
-def _sdnn_case(folder: Path) -> Case:
-    """Sigma-delta: Delta encoder, a SigmaDelta dense layer; graded messages in units of 2**-12."""
-    from lava.lib.dl import slayer
+def _sdnn_case(name: str, make: Callable[[dict], list], in_shape: tuple[int, ...]
+               ) -> Callable[[Path], Case]:
+    """Sigma-delta: graded messages in units of 2**-12 (netx.md section 1.5); a Sigma readout
+    (``Output``) sends its accumulated sum in units of 2**-18."""
 
-    torch.manual_seed(0)
-    sd = {"threshold": 0.1, "activation": torch.relu}
-    blocks = [slayer.block.sigma_delta.Input(sd), slayer.block.sigma_delta.Dense(sd, 20, 8)]
-    g = torch.Generator().manual_seed(1)
-    x = torch.cumsum((torch.rand(1, 20, T, generator=g) - 0.5) * 0.5, -1)
-    outs = [o * 4096 for o in forward_all(blocks, x)]
-    slayer.block.export_network(blocks, folder / "slayer-sdnn-input-dense-output.net",
-                                input_shape=(20,))
-    # the Input block quantises its data like a weight (step 2/64): netx gets those mantissas
-    xq = np.clip(2 * np.round(x[0].numpy() * 32), -256, 254).astype(np.int64)
-    return Case("slayer-sdnn-input-dense-output", "slayer", blocks, xq, outs, graded=True)
+    def build(folder: Path) -> Case:
+        from lava.lib.dl import slayer
+
+        torch.manual_seed(0)
+        sd = {"threshold": 0.1, "activation": torch.relu}
+        blocks = make(sd)
+        g = torch.Generator().manual_seed(1)
+        x = torch.cumsum((torch.rand(1, *in_shape, T, generator=g) - 0.5) * 0.5, -1)
+        outs = forward_all(blocks, x)
+        for i, b in enumerate(blocks):
+            sigma = isinstance(b, slayer.block.sigma_delta.Output)
+            outs[i] = outs[i] * (1 << 18 if sigma else 1 << 12)
+        slayer.block.export_network(blocks, folder / f"{name}.net", input_shape=in_shape)
+        # the Input block quantises its data like a weight (step 2/64): netx gets mantissas
+        xq = np.clip(2 * np.round(x[0].numpy() * 32), -256, 254).astype(np.int64)
+        kept = [i for i, b in enumerate(blocks)
+                if not isinstance(b, slayer.block.base.AbstractFlatten)]
+        return Case(name, "slayer", blocks, xq, outs, graded=True, compare=kept,
+                    netx_index=list(range(len(kept))),
+                    input_shape=in_shape if len(in_shape) > 1 else None)
+
+    return build
 
 
 # ------------------------------------------------------------------------ other packages
@@ -286,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         entries.append({"name": case.name, "source": case.source, "net": f"{case.name}.net",
                         "data": f"{case.name}.npz", "graded": case.graded, "layers": layers,
                         "steps": int(case.x_netx.shape[-1]),
+                        # lava-dl 0.6 ran CUBA and sigma-delta networks on Loihi1SimCfg too
+                        "loihi1": "-cuba-" in case.name or "-sdnn-" in case.name,
                         "input_shape": None if case.input_shape is None else
                         list(case.input_shape)})
         print(f"[export] {name}: {len(layers)} layer(s), offsets {[d['offset'] for d in layers]},"
