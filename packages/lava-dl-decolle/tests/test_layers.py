@@ -86,6 +86,8 @@ def test_layer_rejects_wrong_input_shape_and_bad_options():
         decolle.Dense(8, 4, 3, neuron="lif")
     with pytest.raises(ValueError, match="outputs"):
         decolle.DecolleNetwork([decolle.Dense(8, 4, 3), decolle.Dense(5, 4, 3)])
+    with pytest.raises(ValueError, match="persistent_state=True"):
+        decolle.Dense(8, 4, 3, neuron_params={"persistent_state": False})
     with pytest.raises(TypeError, match="unknown trace-LIF parameters"):
         decolle.Dense(8, 4, 3, neuron="trace", neuron_params={"tau": 1})
 

@@ -124,7 +124,13 @@ class CubaCore(torch.nn.Module):
                  neuron_params: Mapping[str, Any] | None = None, weight_scale: float = 1.0,
                  delay_shift: bool = True, conv: Mapping[str, Any] | None = None) -> None:
         super().__init__()
-        params = {**CUBA_DEFAULTS, **dict(neuron_params or {}), "persistent_state": True}
+        given = dict(neuron_params or {})
+        if not given.get("persistent_state", True):
+            raise ValueError(
+                "DECOLLE CUBA layers need persistent_state=True (the state is carried from one "
+                "time step to the next in online mode); drop the persistent_state entry"
+            )
+        params = {**CUBA_DEFAULTS, **given, "persistent_state": True}
         self.kind = kind
         self.in_shape = tuple(in_shape)
         self.out_shape = tuple(out_shape)
