@@ -1,8 +1,8 @@
 """A small deterministic example network (numpy only).
 
 ``input (2, 8, 8) CUBA -> conv 4x2x3x3 stride 1 -> pool 2x2 -> flatten -> dense 36->10 with
-delays (CUBA) -> dense 10->3 (SDNN readout with sigma_output)``. The weights are even integers in
-[-256, 254] stored as float32, like the ones lava-dl-slayer exports.
+delays (CUBA) -> dense 10->3 (SDNN readout with sigma_output, no bias)``. The weights are even
+integers in [-256, 254] stored as float32, like the ones lava-dl-slayer exports.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ def example_network(seed: int = 0) -> NetworkDescription:
                        weight=_weights(rng, (10, 36)),
                        delay=rng.integers(0, 4, size=10).astype(np.float32)),
             DenseLayer(shape=(3,), in_features=10, out_features=3, weight=_weights(rng, (3, 10)),
-                       bias=_weights(rng, (3,)),
                        neuron=Neuron(type="SDNN", params={"activation": "relu", "vThMant": 8,
                                                           "sigma_output": True})),
         ],
