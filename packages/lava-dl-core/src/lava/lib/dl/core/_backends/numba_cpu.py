@@ -632,43 +632,93 @@ def _keep(y, thr, lvl, pow2, s, one, zero, has_level):
 
 
 @njit(inline="always", cache=True)
-def _lif_fused_row(gy, g, y, thr, lvl, gl, has_gl, pow2, s, one, zero, has_level, exact,
-                   decay_dot, keep_dot, gx, m, t_count):
-    a = zero
-    acc = 0.0
-    t = t_count - 1
+def _lif_fused_step(a, acc, kt, gv, g, y, thr, lvl, pow2, s, one, zero, has_level, exact,
+                    decay_dot, keep_dot, gx, m, t):
+    # one reverse step of neuron m: a_t = gy_t + (g keep_t) a_{t+1}, then the decay-sum term
+    # a_t * prev_{t-1} and keep_{t-1} for the next (earlier) step
+    k = g * kt if exact else g
+    a = gv + k * a
+    gx[m, t] = a
+    if t >= 1:
+        yp = y[m, t - 1]
+        kp = _keep(yp, thr, lvl, pow2, s, one, zero, has_level)
+        if decay_dot:
+            p = yp * kp if keep_dot else yp
+            acc += np.float64(a) * np.float64(p)
+        kt = kp
+    return a, acc, kt
+
+
+@njit(inline="always", cache=True)
+def _lif_fused_last(gy, gl, has_gl, y, thr, lvl, pow2, s, one, zero, has_level, exact, m, t):
+    # keep mask and gradient (with the final-state gradient) of the last step
     kt = _keep(y[m, t], thr, lvl, pow2, s, one, zero, has_level)
     gv = gy[m, t]
     if has_gl:
         gv = gv + (gl * kt if exact else gl)
-    while t >= 0:
-        k = g * kt if exact else g
-        a = gv + k * a
-        gx[m, t] = a
-        if t >= 1:
-            yp = y[m, t - 1]
-            kp = _keep(yp, thr, lvl, pow2, s, one, zero, has_level)
-            if decay_dot:
-                p = yp * kp if keep_dot else yp
-                acc += np.float64(a) * np.float64(p)
-            kt = kp
-            gv = gy[m, t - 1]
-        t -= 1
-    return acc
+    return kt, gv
 
 
 @njit(parallel=True, cache=True)
 def _lif_bwd_fused(gy, gain, y, thr, lvl, gl, has_gl, sc, has_level, exact, decay_dot,
                    keep_dot, gx, dot):
+    # _LANES neurons in lock-step per parallel iteration (see the leaky integrator above)
     m_count, t_count = gy.shape
     s, _inv, pow2 = sc
     one = gy.dtype.type(1)
     zero = gy.dtype.type(0)
-    for m in prange(m_count):
-        dot[m] = _lif_fused_row(
-            gy, gain[m], y, thr[m], lvl[m], gl[m], has_gl, pow2, s, one, zero, has_level,
-            exact, decay_dot, keep_dot, gx, m, t_count,
-        )
+    last = t_count - 1
+    for b in prange((m_count + _LANES - 1) // _LANES):
+        m0 = b * _LANES
+        if m0 + _LANES <= m_count:
+            m1, m2, m3 = m0 + 1, m0 + 2, m0 + 3
+            g0, g1, g2, g3 = gain[m0], gain[m1], gain[m2], gain[m3]
+            k0, v0 = _lif_fused_last(gy, gl[m0], has_gl, y, thr[m0], lvl[m0], pow2, s, one,
+                                     zero, has_level, exact, m0, last)
+            k1, v1 = _lif_fused_last(gy, gl[m1], has_gl, y, thr[m1], lvl[m1], pow2, s, one,
+                                     zero, has_level, exact, m1, last)
+            k2, v2 = _lif_fused_last(gy, gl[m2], has_gl, y, thr[m2], lvl[m2], pow2, s, one,
+                                     zero, has_level, exact, m2, last)
+            k3, v3 = _lif_fused_last(gy, gl[m3], has_gl, y, thr[m3], lvl[m3], pow2, s, one,
+                                     zero, has_level, exact, m3, last)
+            a0, c0, k0 = _lif_fused_step(zero, 0.0, k0, v0, g0, y, thr[m0], lvl[m0], pow2, s,
+                                         one, zero, has_level, exact, decay_dot, keep_dot, gx,
+                                         m0, last)
+            a1, c1, k1 = _lif_fused_step(zero, 0.0, k1, v1, g1, y, thr[m1], lvl[m1], pow2, s,
+                                         one, zero, has_level, exact, decay_dot, keep_dot, gx,
+                                         m1, last)
+            a2, c2, k2 = _lif_fused_step(zero, 0.0, k2, v2, g2, y, thr[m2], lvl[m2], pow2, s,
+                                         one, zero, has_level, exact, decay_dot, keep_dot, gx,
+                                         m2, last)
+            a3, c3, k3 = _lif_fused_step(zero, 0.0, k3, v3, g3, y, thr[m3], lvl[m3], pow2, s,
+                                         one, zero, has_level, exact, decay_dot, keep_dot, gx,
+                                         m3, last)
+            for t in range(last - 1, -1, -1):
+                a0, c0, k0 = _lif_fused_step(a0, c0, k0, gy[m0, t], g0, y, thr[m0], lvl[m0],
+                                             pow2, s, one, zero, has_level, exact, decay_dot,
+                                             keep_dot, gx, m0, t)
+                a1, c1, k1 = _lif_fused_step(a1, c1, k1, gy[m1, t], g1, y, thr[m1], lvl[m1],
+                                             pow2, s, one, zero, has_level, exact, decay_dot,
+                                             keep_dot, gx, m1, t)
+                a2, c2, k2 = _lif_fused_step(a2, c2, k2, gy[m2, t], g2, y, thr[m2], lvl[m2],
+                                             pow2, s, one, zero, has_level, exact, decay_dot,
+                                             keep_dot, gx, m2, t)
+                a3, c3, k3 = _lif_fused_step(a3, c3, k3, gy[m3, t], g3, y, thr[m3], lvl[m3],
+                                             pow2, s, one, zero, has_level, exact, decay_dot,
+                                             keep_dot, gx, m3, t)
+            dot[m0], dot[m1], dot[m2], dot[m3] = c0, c1, c2, c3
+        else:
+            for m in range(m0, m_count):
+                k, v = _lif_fused_last(gy, gl[m], has_gl, y, thr[m], lvl[m], pow2, s, one,
+                                       zero, has_level, exact, m, last)
+                a, c, k = _lif_fused_step(zero, 0.0, k, v, gain[m], y, thr[m], lvl[m], pow2, s,
+                                          one, zero, has_level, exact, decay_dot, keep_dot, gx,
+                                          m, last)
+                for t in range(last - 1, -1, -1):
+                    a, c, k = _lif_fused_step(a, c, k, gy[m, t], gain[m], y, thr[m], lvl[m],
+                                              pow2, s, one, zero, has_level, exact, decay_dot,
+                                              keep_dot, gx, m, t)
+                dot[m] = c
 
 
 def leaky_integrator_bwd_fused(
