@@ -195,7 +195,9 @@ class TrainResult:
     ----------
     epochs : list of int
     wall : list of float
-        Cumulative training seconds at the end of each epoch (evaluation excluded).
+        Cumulative training time at the end of each epoch, in CPU seconds of the process
+        (evaluation excluded). With one torch thread this is the wall time of an idle machine,
+        and it does not grow when other processes load the machine.
     snn16, snn32, ann : list of float
         Test accuracy after each epoch: SNN at 16 and 32 steps, ANN mode (bootstrap only).
     """
@@ -264,7 +266,7 @@ def train_bootstrap(
     res = TrainResult()
     wall = 0.0
     for epoch in range(epochs):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         net.train()
         for i, idx in enumerate(_batches(len(data.x_train), batch_size, gen)):
             mode = scheduler.mode(epoch, i, True)
@@ -275,7 +277,7 @@ def train_bootstrap(
             opt.zero_grad()
             loss.backward()
             opt.step()
-        wall += time.perf_counter() - t0
+        wall += time.process_time() - t0
         _record(res, net, data, epoch, wall, ann=True, eval_32=eval_32)
         if log is not None:
             log(f"bootstrap epoch {epoch:3d} {wall:7.2f}s ann {res.ann[-1]:.4f} "
@@ -306,7 +308,7 @@ def train_slayer(
     wall = 0.0
     epoch = 0
     while (epochs is None or epoch < epochs) and (time_budget is None or wall < time_budget):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         net.train()
         for idx in _batches(len(data.x_train), batch_size, gen):
             out = net(encode(data.x_train[idx], steps))
@@ -314,7 +316,7 @@ def train_slayer(
             opt.zero_grad()
             loss.backward()
             opt.step()
-        wall += time.perf_counter() - t0
+        wall += time.process_time() - t0
         _record(res, net, data, epoch, wall, ann=False, eval_32=eval_32)
         if log is not None:
             log(f"slayer    epoch {epoch:3d} {wall:7.2f}s snn16 {res.snn16[-1]:.4f} "
