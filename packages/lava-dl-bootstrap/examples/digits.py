@@ -8,8 +8,9 @@ initial weights:
 
 After every epoch both are evaluated on the test split as SNNs at 16 and 32 time steps (and
 bootstrap also in ANN mode). Training time is measured in CPU seconds of the process with one
-torch thread (the wall time of an idle machine; robust when the machine is shared). The script prints the results, optionally writes them as JSON and
-plots the accuracy curves against epochs and training time.
+torch thread (the wall time of an idle machine; robust when the machine is shared). The script
+prints the results, optionally writes them as JSON and plots the accuracy curves against epochs
+and training time.
 
 Run ``python examples/digits.py`` (full settings) or ``--quick`` (a few seconds, used in CI).
 """
@@ -133,7 +134,8 @@ def plot(rb, rs, path: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, key, label in ((axes[0], "epochs", "epoch"), (axes[1], "wall", "training time (CPU s, 1 thread)")):
+    panels = ((axes[0], "epochs", "epoch"), (axes[1], "wall", "training time (CPU s, 1 thread)"))
+    for ax, key, label in panels:
         xb = [e + 1 for e in rb.epochs] if key == "epochs" else rb.wall
         xs = [e + 1 for e in rs.epochs] if key == "epochs" else rs.wall
         ax.plot(xb, [100 * a for a in rb.snn16], "C0-", label="bootstrap SNN@16")
