@@ -21,7 +21,6 @@ import os
 import time
 from typing import Any
 
-import h5py
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -107,11 +106,8 @@ class Network(torch.nn.Module):
         return spike
 
     def export_hdf5(self, filename: str) -> None:
-        """Write the network as a ``.net`` file (``layer/<i>`` groups)."""
-        with h5py.File(filename, "w") as f:
-            layers = f.create_group("layer")
-            for i, block in enumerate(self.blocks):
-                block.export_hdf5(layers.create_group(f"{i}"))
+        """Write the network as a versioned ``.net`` file (``layer/<i>`` groups)."""
+        slayer.block.export_network(self.blocks, filename, input_shape=(2, SIZE, SIZE))
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

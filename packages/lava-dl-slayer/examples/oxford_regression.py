@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import h5py
 import torch
 from tqdm import tqdm
 
@@ -60,11 +59,8 @@ class Network(torch.nn.Module):
         return spike
 
     def export_hdf5(self, filename: str) -> None:
-        """Write the network as a ``.net`` file (``layer/<i>`` groups)."""
-        with h5py.File(filename, "w") as f:
-            layers = f.create_group("layer")
-            for i, block in enumerate(self.blocks):
-                block.export_hdf5(layers.create_group(f"{i}"))
+        """Write the network as a versioned ``.net`` file (``layer/<i>`` groups)."""
+        slayer.block.export_network(self.blocks, filename, input_shape=(200,))
 
 
 def load_data(data_dir: Path, num_steps: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -26,6 +26,7 @@ def _load(name):
 def _check_net(path, num_layers):
     with h5py.File(path, "r") as f:
         assert sorted(f["layer"].keys(), key=int) == [str(i) for i in range(num_layers)]
+        assert "format_version" in f.attrs  # a versioned (format 1.x) file
 
 
 def test_xor_regression(tmp_path):
