@@ -731,7 +731,8 @@ def leaky_integrator_bwd_fused(
         raise ValueError("exact=True needs the reset level")
     gn = _per_neuron(gain, m, grad_y.dtype, "gain")
     sc = _scale(s_scale, gy.dtype)
-    has_level = level is not None
+    # the keep mask is needed by the exact recurrence and the post-reset decay sum only
+    has_level = level is not None and (exact or (decay_dot and not compat))
     if has_level:
         lvl = _ints(m, level=level)[0]
         thr = (level.to(torch.float64) / int(s_scale)).to(grad_y.dtype).numpy()
