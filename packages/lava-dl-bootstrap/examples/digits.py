@@ -61,16 +61,21 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--sample-iter", type=int, default=10)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train-samples", type=int, default=None,
+                   help="use only this many training samples")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: fair timings)")
     p.add_argument("--json", default=None, help="write the results here")
     p.add_argument("--plot", default=None, help="save the accuracy curves here (matplotlib)")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.slayer_epochs, args.hidden = 2, 1, [32]
-        args.sample_iter = 3
+        args.sample_iter, args.train_samples = 3, 400
     torch.set_num_threads(args.threads)
 
     data = load_digits_split(seed=args.seed)
+    if args.train_samples is not None:
+        data.x_train = data.x_train[: args.train_samples]
+        data.y_train = data.y_train[: args.train_samples]
     torch.manual_seed(args.seed)
     boot = DigitsNetwork(args.hidden)
     torch.manual_seed(args.seed)
