@@ -575,11 +575,24 @@ def _flat(v: torch.Tensor, *others: torch.Tensor) -> list[np.ndarray]:
     return out
 
 
+# The flag branches sit outside the loops so that each loop vectorizes.
 @njit(parallel=True, cache=True)
 def _spike_fwd(v, th, th_step, graded, scale, one, zero, out):
-    for k in prange(v.shape[0]):
-        f = one if v[k] >= th[k * th_step] else zero
-        out[k] = (f * v[k]) / scale if graded else f
+    n = v.shape[0]
+    if th_step == 0:
+        t0 = th[0]
+        if graded:
+            for k in prange(n):
+                out[k] = ((one if v[k] >= t0 else zero) * v[k]) / scale
+        else:
+            for k in prange(n):
+                out[k] = one if v[k] >= t0 else zero
+    elif graded:
+        for k in prange(n):
+            out[k] = ((one if v[k] >= th[k] else zero) * v[k]) / scale
+    else:
+        for k in prange(n):
+            out[k] = one if v[k] >= th[k] else zero
 
 
 def spike_real_fwd(v, threshold, *, graded, scale):
@@ -593,18 +606,35 @@ def spike_real_fwd(v, threshold, *, graded, scale):
 
 @njit(parallel=True, cache=True)
 def _spike_arg(v, th, th_step, graded, div, zero, out):
-    for k in prange(v.shape[0]):
-        d = v[k] - th[k * th_step]
+    n = v.shape[0]
+    if th_step == 0:
+        t0 = th[0]
         if graded:
-            out[k] = (zero if d > zero else d) / div
+            for k in prange(n):
+                d = v[k] - t0
+                out[k] = (zero if d > zero else d) / div
         else:
-            out[k] = abs(d) / div
+            for k in prange(n):
+                out[k] = abs(v[k] - t0) / div
+    elif graded:
+        for k in prange(n):
+            d = v[k] - th[k]
+            out[k] = (zero if d > zero else d) / div
+    else:
+        for k in prange(n):
+            out[k] = abs(v[k] - th[k]) / div
 
 
 @njit(parallel=True, cache=True)
 def _spike_scale(e, c, grad, g_step):
-    for k in prange(e.shape[0]):
-        e[k] = (e[k] * c) * grad[k * g_step]
+    n = e.shape[0]
+    if g_step == 0:
+        g0 = grad[0]  # (e * c) is rounded before the product, as in the reference
+        for k in prange(n):
+            e[k] = (e[k] * c) * g0
+    else:
+        for k in prange(n):
+            e[k] = (e[k] * c) * grad[k]
 
 
 def spike_real_bwd(grad, v, threshold, *, tau, rho, graded):
