@@ -8,14 +8,19 @@ backward pass (``loss.backward()`` with a gradient for the input) and reports
 writes every measurement with the environment (versions, threads, device) as JSON.
 
 Timing: ``--warmup`` untimed runs (which include the numba / NVRTC compilation), then
-``--repeat`` timed runs; the median is reported. CUDA timings synchronise the device around
-each run. This is a benchmark, not a test: nothing is asserted.
+``--repeat`` timed runs; the median and the minimum wall time are reported, with the process CPU
+time (all threads) of the fastest run. CUDA timings synchronise the device around each run.
+``--threads N`` sets both PyTorch's and numba's thread counts (default: their defaults, one per
+core). On a machine shared with other work, compare minima and quote the load average, which
+is recorded before and after the runs. This is a benchmark, not a test: nothing is asserted.
 
 Examples
 --------
 ``python packages/lava-dl-core/benchmarks/bench_core.py --json out/bench/core-cpu.json``
 ``python packages/lava-dl-core/benchmarks/bench_core.py --device cuda --json out/gpu/core.json``
 ``python packages/lava-dl-core/benchmarks/bench_core.py --quick``
+``python packages/lava-dl-core/benchmarks/bench_core.py --cases cuba alif sigma_delta rf
+--shapes 32,512,300 --level api --backends numba --repeat 15 --threads 2``
 
 lava-dl 0.6 (CPU path, (32, 512, 300)) measured: CUBA fwd 383 ms, fwd+bwd 670 ms; ALIF fwd+bwd
 1176 ms; sigma-delta fwd+bwd 956 ms.
@@ -40,6 +45,15 @@ from lava.lib.dl.core import backend as core_backend
 from lava.lib.dl.core import dynamics, sigma_delta, spike
 
 DEFAULT_SHAPES = ((32, 512, 300), (16, 4096, 500))
+
+#: lava-dl 0.6's CPU path measured on this project's 2-core machine at (32, 512, 300):
+#: case -> {mode: milliseconds}; the goal is a 20x speed-up of forward+backward.
+LAVA_DL_06_MS: dict[str, dict[str, float]] = {
+    "cuba": {"fwd": 383.0, "fwd+bwd": 670.0},
+    "alif": {"fwd+bwd": 1176.0},
+    "sigma_delta": {"fwd+bwd": 956.0},
+}
+LAVA_DL_06_SHAPE = (32, 512, 300)
 QUICK_SHAPES = ((8, 256, 100),)
 
 #: CUBA / ALIF surrogate constants of lava-dl (tau_rho = 100 * threshold, scale_rho = 0.1)
@@ -105,6 +119,23 @@ def _delta_encoder(x, b):
     return sigma_delta.delta_encoder(x, 0.1, scale=64, backend=b).y
 
 
+_SLAYER_CUBA = {}
+
+
+def _slayer_cuba(x, b):
+    """slayer's CUBA neuron module (learnable decays; its own spike function) on core."""
+    try:
+        from lava.lib.dl.slayer.neuron import cuba
+    except ImportError as exc:  # optional: lava-dl-slayer is another distribution
+        raise SystemExit(f"case slayer_cuba needs lava-dl-slayer: {exc}") from exc
+    if "neuron" not in _SLAYER_CUBA:
+        _SLAYER_CUBA["neuron"] = cuba.Neuron(
+            threshold=1.25, current_decay=0.25, voltage_decay=0.03
+        )
+    with core_backend.use_backend(b or "auto"):
+        return _SLAYER_CUBA["neuron"](x)
+
+
 #: name -> (function, description)
 CASES: dict[str, tuple[Callable, str]] = {
     "cuba": (_cuba, "CUBA neuron: current LI, voltage LI with reset, real spike"),
@@ -117,6 +148,7 @@ CASES: dict[str, tuple[Callable, str]] = {
     "adaptive_phase_th": (_adaptive_phase_th, "adaptive phase threshold (forward only math)"),
     "adaptive_resonator": (_adaptive_resonator, "adRF: adaptive resonator + complex spike"),
     "delta_encoder": (_delta_encoder, "delta encoder"),
+    "slayer_cuba": (_slayer_cuba, "lava.lib.dl.slayer.neuron.cuba.Neuron (needs lava-dl-slayer)"),
 }
 
 
@@ -194,6 +226,8 @@ class Measurement:
     runs: list[float]
     neuron_steps_per_s: float
     backend_ran: str | None
+    min_seconds: float = 0.0  # fastest run
+    cpu_seconds: float = 0.0  # process CPU time (all threads) of the fastest run
 
 
 def _sync(device: torch.device) -> None:
@@ -201,18 +235,32 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _time(fn: Callable[[], None], device: torch.device, warmup: int, repeat: int) -> list[float]:
+def _time(
+    fn: Callable[[], None], device: torch.device, warmup: int, repeat: int
+) -> tuple[list[float], list[float]]:
+    """Wall and process CPU seconds of ``repeat`` runs after ``warmup`` untimed ones."""
     for _ in range(warmup):
         fn()
     _sync(device)
-    runs = []
+    runs, cpu = [], []
     for _ in range(repeat):
         _sync(device)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         _sync(device)
         runs.append(time.perf_counter() - t0)
-    return runs
+        cpu.append(time.process_time() - c0)
+    return runs, cpu
+
+
+def _measurement(case, backend, device, shape, mode, runs, cpu, steps, ran) -> Measurement:
+    med = statistics.median(runs)
+    fastest = min(range(len(runs)), key=runs.__getitem__)
+    return Measurement(
+        case, backend, device.type, tuple(shape), mode, med, runs, steps / med, ran,
+        runs[fastest], cpu[fastest],
+    )
 
 
 def measure(case, backend, shape, device, *, warmup, repeat) -> list[Measurement]:
@@ -232,19 +280,10 @@ def measure(case, backend, shape, device, *, warmup, repeat) -> list[Measurement
         fn(x, backend).sum().backward()
 
     for mode, run in (("fwd", fwd), ("fwd+bwd", fwd_bwd)):
-        runs = _time(run, device, warmup, repeat)
-        med = statistics.median(runs)
+        runs, cpu = _time(run, device, warmup, repeat)
         out.append(
-            Measurement(
-                case,
-                backend,
-                device.type,
-                tuple(shape),
-                mode,
-                med,
-                runs,
-                steps / med,
-                core_backend.last_backend(),
+            _measurement(
+                case, backend, device, shape, mode, runs, cpu, steps, core_backend.last_backend()
             )
         )
     return out
@@ -278,20 +317,9 @@ def measure_primitive(case, backend, shape, device, *, warmup, repeat) -> list[M
 
     out = []
     for mode, run in (("fwd", fwd), ("fwd+bwd", fwd_bwd)):
-        runs = _time(run, device, warmup, repeat)
-        med = statistics.median(runs)
+        runs, cpu = _time(run, device, warmup, repeat)
         out.append(
-            Measurement(
-                f"prim:{case}",
-                backend,
-                device.type,
-                tuple(shape),
-                mode,
-                med,
-                runs,
-                m * t / med,
-                backend,
-            )
+            _measurement(f"prim:{case}", backend, device, shape, mode, runs, cpu, m * t, backend)
         )
     return out
 
@@ -311,6 +339,8 @@ def _environment(device: torch.device) -> dict:
 
         env["numba"] = numba.__version__
         env["numba_threads"] = numba.config.NUMBA_NUM_THREADS
+        env["numba_threads_used"] = numba.get_num_threads()
+        env["numba_threading_layer"] = _threading_layer()
     except Exception as exc:  # report, do not fail
         env["numba"] = f"unavailable: {exc}"
     if device.type == "cuda":
@@ -325,29 +355,74 @@ def _environment(device: torch.device) -> dict:
     return env
 
 
+def _threading_layer() -> str:
+    try:
+        import numba
+
+        return numba.threading_layer()
+    except Exception as exc:  # no parallel kernel ran yet, or no numba
+        return f"unknown ({type(exc).__name__})"
+
+
 def _fmt_rate(r: float) -> str:
     return f"{r / 1e6:10.1f}"
 
 
 def print_table(ms: list[Measurement], file=sys.stdout) -> None:
-    """Print one row per (case, shape, backend): ms and M neuron-steps/s for fwd and fwd+bwd."""
+    """One row per (case, shape, backend): fwd and fwd+bwd median/min ms, CPU ms, Msteps/s."""
     rows: dict[tuple, dict[str, Measurement]] = {}
     for m in ms:
         rows.setdefault((m.case, m.shape, m.backend), {})[m.mode] = m
     head = (
-        f"{'case':<24} {'shape (N,C,T)':<18} {'backend':<10} {'fwd ms':>10} "
-        f"{'fwd Msteps/s':>13} {'f+b ms':>10} {'f+b Msteps/s':>13}"
+        f"{'case':<24} {'shape (N,C,T)':<18} {'backend':<10} {'fwd med':>9} {'fwd min':>9} "
+        f"{'f+b med':>9} {'f+b min':>9} {'f+b cpu':>9} {'f+b Msteps/s':>13}"
     )
-    print(head, file=file)
+    print(head + "   (ms; cpu = process CPU time of the fastest run)", file=file)
     print("-" * len(head), file=file)
     for (case, shape, backend), modes in rows.items():
         f, fb = modes.get("fwd"), modes.get("fwd+bwd")
         print(
             f"{case:<24} {str(shape):<18} {backend:<10} "
-            f"{f.seconds * 1e3:10.2f} {_fmt_rate(f.neuron_steps_per_s):>13} "
-            f"{fb.seconds * 1e3:10.2f} {_fmt_rate(fb.neuron_steps_per_s):>13}",
+            f"{f.seconds * 1e3:9.2f} {f.min_seconds * 1e3:9.2f} "
+            f"{fb.seconds * 1e3:9.2f} {fb.min_seconds * 1e3:9.2f} {fb.cpu_seconds * 1e3:9.2f} "
+            f"{_fmt_rate(fb.neuron_steps_per_s):>13}",
             file=file,
         )
+
+
+def print_lava_dl_comparison(ms: list[Measurement], file=sys.stdout) -> None:
+    """Speed-up over lava-dl 0.6's measured CPU path (median and best run)."""
+    for m in ms:
+        ref = LAVA_DL_06_MS.get(m.case, {}).get(m.mode)
+        if ref is None or m.shape != LAVA_DL_06_SHAPE or m.backend == "reference":
+            continue
+        print(
+            f"vs lava-dl 0.6  {m.case:<12} {m.mode:<8} {m.backend:<6} lava-dl {ref:7.0f} ms  "
+            f"median {m.seconds * 1e3:8.2f} ms ({ref / (m.seconds * 1e3):5.1f}x)  "
+            f"min {m.min_seconds * 1e3:8.2f} ms ({ref / (m.min_seconds * 1e3):5.1f}x)  "
+            f"goal 20x = {ref / 20:5.1f} ms",
+            file=file,
+        )
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` threads in PyTorch and in numba's parallel kernels."""
+    if n < 1:
+        raise ValueError(f"--threads must be >= 1, got {n}")
+    torch.set_num_threads(n)
+    try:
+        import numba
+
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    except ImportError:
+        pass
+
+
+def _load() -> list[float] | None:
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _parse_shape(text: str) -> tuple[int, int, int]:
@@ -398,6 +473,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a small shape and one timed run (smoke test of the script)",
     )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for PyTorch and numba (default: their defaults, one per core)",
+    )
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument(
@@ -408,6 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
 
+    if args.threads is not None:
+        set_threads(args.threads)
+    load_before = _load()
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda: this PyTorch build sees no CUDA device")
@@ -421,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"backend {b!r} is unavailable: {status[b][1]}")
     shapes = args.shapes or (QUICK_SHAPES if args.quick else DEFAULT_SHAPES)
     repeat = 1 if args.quick else args.repeat
-    cases = args.cases or list(CASES)
+    cases = args.cases or [c for c in CASES if c != "slayer_cuba"]
 
     results: list[Measurement] = []
     jobs = []
@@ -450,6 +534,11 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     print_table(results)
+    print()
+    print_lava_dl_comparison(results)
+    load_after = _load()
+    print(f"nproc {os.cpu_count()}, torch threads {torch.get_num_threads()}, load average "
+          f"(1, 5, 15 min) before {load_before} after {load_after}")
     # speed-up of the fast backend over the reference, where both ran
     by_key = {(m.case, m.shape, m.mode, m.backend): m for m in results}
     print()
@@ -463,7 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
-            "environment": _environment(device),
+            "environment": {
+                **_environment(device),
+                "load_before": load_before,
+                "load_after": load_after,
+            },
             "unit": "neuron_steps_per_s = N*C*T / median seconds",
             "measurements": [asdict(m) for m in results],
         }
