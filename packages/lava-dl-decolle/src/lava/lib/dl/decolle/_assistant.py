@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from lava.lib.dl.core import backend as core_backend
+from lava.lib.dl.slayer.utils.distributed import all_reduce_sum, unwrap_model
 
 from ._loss import DecolleLoss
 from ._network import DecolleNetwork
@@ -118,9 +119,10 @@ class DecolleAssistant:
             raise ValueError(f"unknown DECOLLE mode {mode!r}: use one of {MODES}")
         if burnin < 0:
             raise ValueError(f"burnin must be >= 0, got {burnin}")
-        self.net = net
+        self.net = net  # may be wrapped in DistributedDataParallel: forward goes through it
+        self.module = unwrap_model(net)  # the DecolleNetwork itself, for its attributes
         self.optimizer = optimizer
-        self.loss = loss if loss is not None else DecolleLoss(net.num_classes)
+        self.loss = loss if loss is not None else DecolleLoss(self.module.num_classes)
         self.mode = mode
         self.burnin = int(burnin)
         self.stats = stats
@@ -151,7 +153,7 @@ class DecolleAssistant:
         return x.to(device), torch.as_tensor(target).to(device)
 
     def _burnin(self, x: torch.Tensor) -> None:
-        self.net.reset_state()
+        self.module.reset_state()
         if self.burnin:
             with torch.no_grad():
                 self.net(x[..., : self.burnin])
@@ -162,6 +164,12 @@ class DecolleAssistant:
         labels = target if target.dim() == 1 else target.argmax(dim=1)
         correct = [int((p == labels).sum()) for p in preds]
         n = int(labels.shape[0])
+        # Under torch.distributed, every process records the totals of all processes.
+        reduced = all_reduce_sum([*correct, *(loss * n for loss in losses), n])
+        k = len(correct)
+        n = int(reduced[-1])
+        correct = [int(c) for c in reduced[:k]]
+        losses = [v / n for v in reduced[k:2 * k]]
         stat.update(correct, losses, n)
         if self.stats is not None:
             s = getattr(self.stats, slayer_stat_name)
@@ -193,8 +201,8 @@ class DecolleAssistant:
         x, target = self._check(x, target)
         self._burnin(x)
         steps = x.shape[-1] - self.burnin
-        n_layers = len(self.net.layers)
-        sums = [torch.zeros(x.shape[0], self.net.num_classes, device=x.device)
+        n_layers = len(self.module.layers)
+        sums = [torch.zeros(x.shape[0], self.module.num_classes, device=x.device)
                 for _ in range(n_layers)]
         losses = [0.0] * n_layers
         windows = ([slice(t, t + 1) for t in range(self.burnin, x.shape[-1])]

@@ -18,7 +18,8 @@ import torch
 from ._assistant import DecolleAssistant
 from ._network import DecolleNetwork
 
-__all__ = ["SmallNetwork", "event_patterns", "rate_coded", "rate_coded_digits",
+__all__ = ["DDP_CHECK", "SmallNetwork", "ddp_check_setup", "ddp_check_train",
+           "ddp_check_worker", "event_patterns", "rate_coded", "rate_coded_digits",
            "train_small_network"]
 
 
@@ -148,3 +149,58 @@ def train_small_network(*, seed: int = 0, sizes: tuple[int, ...] = (32, 24, 16),
     net.eval()
     net.reset_state()
     return SmallNetwork(net, x[num_train:], y[num_train:], assistant.testing.accuracy, assistant)
+
+
+# --------------------------------------------------------------------------- DDP check
+#: Settings of the two-process DistributedDataParallel check (tests and docs).
+DDP_CHECK = {"sizes": [16, 12, 8], "classes": 4, "steps": 12, "burnin": 2, "batch": 8,
+             "lr": 0.5, "batches": 2}
+
+
+def ddp_check_setup() -> tuple[DecolleNetwork, torch.Tensor, torch.Tensor]:
+    """The seeded network and global batch of the DDP check."""
+    torch.manual_seed(0)
+    c = DDP_CHECK
+    x, y = event_patterns(c["batch"], num_inputs=c["sizes"][0], num_classes=c["classes"],
+                          steps=c["steps"], seed=3)
+    # no dropout: its random masks depend on how the batch is split over processes
+    net = DecolleNetwork.dense(list(c["sizes"]), c["classes"], seed=0, neuron="cuba",
+                               weight_scale=2.0, dropout=0.0)
+    return net, x, y
+
+
+def ddp_check_train(assistant: DecolleAssistant, x: torch.Tensor,
+                    y: torch.Tensor) -> list[torch.Tensor]:
+    """Train ``DDP_CHECK['batches']`` batch-mode steps; return the parameters."""
+    for _ in range(DDP_CHECK["batches"]):
+        assistant.train(x, y)
+    return [p.detach().clone() for p in assistant.module.parameters()]
+
+
+def ddp_check_worker(rank: int, port: int, queue: Any) -> None:
+    """One process of the 2-process gloo check: train on its half of the global batch.
+
+    Puts ``(rank, parameters as numpy arrays, training.num_samples, training.correct)`` on
+    ``queue``.
+    """
+    import os
+
+    import torch.distributed as dist
+
+    from lava.lib.dl.slayer.utils.distributed import wrap_ddp
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    try:
+        torch.set_num_threads(1)
+        net, x, y = ddp_check_setup()
+        half = slice(rank * DDP_CHECK["batch"] // 2, (rank + 1) * DDP_CHECK["batch"] // 2)
+        ddp = wrap_ddp(net, sample_input=x[half, :, :1])
+        optim = torch.optim.SGD(ddp.parameters(), lr=DDP_CHECK["lr"])
+        assistant = DecolleAssistant(ddp, optim, mode="batch", burnin=DDP_CHECK["burnin"],
+                                     backend="reference")
+        params = ddp_check_train(assistant, x[half], y[half])
+        queue.put((rank, [p.numpy() for p in params], assistant.training.num_samples,
+                   list(assistant.training.correct)))
+    finally:
+        dist.destroy_process_group()
