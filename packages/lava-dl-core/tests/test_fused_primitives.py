@@ -203,3 +203,52 @@ def test_public_li_gradients_same_bits_on_both_cpu_backends(grad_mode, compat):
     for a, b in zip(*out, strict=True):
         assert torch.equal(a, b)
     assert out[0][3].abs().min() > 0
+
+
+# ------------------------------------------------------------------ fused delta encoder
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("scale", [64, 4096, 3])
+def test_numba_delta_fused_equals_reference(dtype, scale):
+    gen = torch.Generator().manual_seed(8)
+    m, t = 29, 31
+    x = (torch.rand(m, t, generator=gen) - 0.3).to(dtype)
+    x[0, 3] = float("nan")
+    th = (torch.rand(m, generator=gen) * 0.3).to(dtype)
+    prev = torch.rand(m, generator=gen).to(dtype)
+    res = (torch.rand(m, generator=gen) * 0.1).to(dtype)
+    a = reference.delta_encoder_fwd_fused(x, th, prev, res, step=1 / scale)
+    b = numba_cpu.delta_encoder_fwd_fused(x, th, prev, res, step=1 / scale)
+    for u, v in zip(a, b, strict=True):
+        assert _same_bits(u, v)
+    gated = (a[0].abs() >= th.unsqueeze(1)) & (a[1] != 0)
+    assert 0 < gated.sum() < gated.numel()
+    g = torch.randn(m, t, generator=gen).to(dtype)
+    gp = torch.randn(m, generator=gen).to(dtype)
+    for last in (None, gp):
+        assert _same_bits(
+            reference.delta_encoder_bwd_fused(g, last), numba_cpu.delta_encoder_bwd_fused(g, last)
+        )
+
+
+def test_public_delta_same_bits_on_both_cpu_backends():
+    from lava.lib.dl.core import sigma_delta
+
+    gen = torch.Generator().manual_seed(9)
+    x0 = torch.rand(2, 5, 40, generator=gen)
+    w = torch.randn(2, 5, 40, generator=gen)
+    wp = torch.randn(2, 5, generator=gen)
+    out = []
+    for b in ("reference", "numba"):
+        x = x0.clone().requires_grad_(True)
+        th = torch.full((5,), 0.2, requires_grad=True)
+        r = sigma_delta.delta_encoder(x, th, scale=64, backend=b)
+        tensors = [t for t in r if isinstance(t, torch.Tensor)]
+        loss = (tensors[0] * w).sum()
+        prev = [t for t in tensors[1:] if t.requires_grad]
+        if prev:
+            loss = loss + (prev[0] * wp).sum()
+        loss.backward()
+        out.append([t.detach() for t in tensors] + [x.grad, th.grad])
+    for a, b in zip(*out, strict=True):
+        assert torch.equal(a, b)
+    assert out[0][0].abs().sum() > 0

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import torch
 
-from .backend import resolve
+from .backend import resolve_companion
 from .dynamics import _common as C
 
 __all__ = ["DeltaResult", "SigmaResult", "delta_encoder", "sigma_decoder"]
@@ -79,13 +79,21 @@ class _DeltaOptions:
 class _Delta(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, threshold, prev, residual, opts):
-        _, fwd = resolve("delta_encoder_fwd", x.device, opts.backend)
+        _, fwd, fused = resolve_companion(
+            "delta_encoder_fwd", "delta_encoder_fwd_fused", x.device, opts.backend
+        )
         th = threshold.detach()
-        delta = fwd(x, th, prev.detach(), residual)
-        y = torch.where(delta.abs() >= th.unsqueeze(1), delta, torch.zeros_like(delta))
         step = 1 / opts.scale
-        yq = torch.floor(y / step) * step
-        res_f = delta[:, -1] - y[:, -1]
+        if fused is not None:  # gate and quantization inside the kernel
+            delta, yq = fused(x, th, prev.detach(), residual, step=step)
+            d_last = delta[:, -1]
+            y_last = torch.where(d_last.abs() >= th, d_last, torch.zeros_like(d_last))
+        else:
+            delta = fwd(x, th, prev.detach(), residual)
+            y = torch.where(delta.abs() >= th.unsqueeze(1), delta, torch.zeros_like(delta))
+            yq = torch.floor(y / step) * step
+            y_last = y[:, -1]
+        res_f = delta[:, -1] - y_last
         ctx.save_for_backward(delta, th)
         ctx.opts = opts
         ctx.mark_non_differentiable(res_f)
@@ -95,10 +103,16 @@ class _Delta(torch.autograd.Function):
     def backward(ctx, g, g_prev, _g_res):
         delta, th = ctx.saved_tensors
         opts = ctx.opts
-        g_x = g.clone()
-        g_x[:, :-1] -= g[:, 1:]
-        if g_prev is not None:
-            g_x[:, -1] += g_prev
+        _, _, fused = resolve_companion(
+            "delta_encoder_fwd", "delta_encoder_bwd_fused", g.device, opts.backend
+        )
+        if fused is not None and g.dtype == delta.dtype:
+            g_x = fused(g.contiguous(), None if g_prev is None else g_prev.contiguous())
+        else:
+            g_x = g.clone()
+            g_x[:, :-1] -= g[:, 1:]
+            if g_prev is not None:
+                g_x[:, -1] += g_prev
         g_th = g_p = None
         if ctx.needs_input_grad[1]:
             th_ = th.unsqueeze(1)

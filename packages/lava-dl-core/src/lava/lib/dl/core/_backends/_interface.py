@@ -76,11 +76,14 @@ PRIMITIVES: tuple[str, ...] = (
 
 #: Optional fused primitives (:class:`FusedPrimitives`). A backend may omit them; callers then
 #: run the reference backend's version (spike functions, which accept any broadcastable shapes)
-#: or the unfused primitives of the same backend (``leaky_integrator_bwd_fused``).
+#: or the unfused primitives of the same backend (``leaky_integrator_bwd_fused``,
+#: ``delta_encoder_*_fused``).
 FUSED_PRIMITIVES: tuple[str, ...] = (
     "spike_real_fwd",
     "spike_real_bwd",
     "leaky_integrator_bwd_fused",
+    "delta_encoder_fwd_fused",
+    "delta_encoder_bwd_fused",
 )
 
 
@@ -529,4 +532,41 @@ class FusedPrimitives(Protocol):
         -------
         grad_x : Tensor (M, T) float
         dot : Tensor (M,) float64 or None
+        """
+
+    def delta_encoder_fwd_fused(
+        self,
+        x: torch.Tensor,
+        threshold: torch.Tensor,
+        prev: torch.Tensor,
+        residual: torch.Tensor,
+        *,
+        step: float,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`CoreBackend.delta_encoder_fwd` plus the gate and the floor quantization::
+
+            y[m, t] = delta[m, t] if abs(delta[m, t]) >= threshold[m] else 0.0
+            yq[m, t] = floor(y[m, t] / step) * step       # in dtype, step converted to dtype
+
+        Returns
+        -------
+        delta, yq : Tensor (M, T) float
+        """
+
+    def delta_encoder_bwd_fused(
+        self, g: torch.Tensor, g_prev: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Input gradient of the delta encoder: ``g_x[:, t] = g[:, t] - g[:, t+1]`` for
+        ``t < T-1`` and ``g_x[:, T-1] = g[:, T-1] (+ g_prev)``.
+
+        Parameters
+        ----------
+        g : Tensor (M, T) float
+            Gradient of the quantized output.
+        g_prev : Tensor (M,) float or None
+            Gradient of the returned ``prev`` (the last input).
+
+        Returns
+        -------
+        g_x : Tensor (M, T) float
         """

@@ -67,6 +67,8 @@ __all__ = [
     "spike_real_fwd",
     "spike_real_bwd",
     "leaky_integrator_bwd_fused",
+    "delta_encoder_fwd_fused",
+    "delta_encoder_bwd_fused",
 ]
 
 NAME = "numba"
@@ -778,3 +780,59 @@ def leaky_integrator_bwd_fused(
         has_level and not compat, gx.numpy(), dot.numpy(),
     )
     return gx, (dot if decay_dot else None)
+
+
+# ---------------------------------------------------------------------- fused delta encoder
+@njit(parallel=True, cache=True)
+def _delta_fwd_fused(x, threshold, prev, residual, zero, step, delta, yq):
+    m_count, t_count = x.shape
+    for m in prange(m_count):
+        p = prev[m]
+        r = residual[m]
+        th = threshold[m]
+        for t in range(t_count):
+            xv = x[m, t]
+            d = (xv - p) + r
+            delta[m, t] = d
+            if abs(d) >= th:
+                r = zero
+                y = d
+            else:
+                r = d
+                y = zero
+            yq[m, t] = np.floor(y / step) * step
+            p = xv
+
+
+def delta_encoder_fwd_fused(x, threshold, prev, residual, *, step):
+    """See :meth:`._interface.FusedPrimitives.delta_encoder_fwd_fused`."""
+    (xn,) = _traces(x)
+    m = xn.shape[0]
+    thn = _per_neuron(threshold, m, x.dtype, "threshold")
+    pn = _per_neuron(prev, m, x.dtype, "prev")
+    rn = _per_neuron(residual, m, x.dtype, "residual")
+    delta, yq = _empty(xn, 2)
+    t = xn.dtype.type
+    _delta_fwd_fused(xn, thn, pn, rn, t(0), t(step), delta.numpy(), yq.numpy())
+    return delta, yq
+
+
+@njit(parallel=True, cache=True)
+def _delta_bwd_fused(g, g_prev, has_prev, g_x):
+    m_count, t_count = g.shape
+    for m in prange(m_count):
+        for t in range(t_count - 1):
+            g_x[m, t] = g[m, t] - g[m, t + 1]
+        last = g[m, t_count - 1]
+        g_x[m, t_count - 1] = last + g_prev[m] if has_prev else last
+
+
+def delta_encoder_bwd_fused(g, g_prev):
+    """See :meth:`._interface.FusedPrimitives.delta_encoder_bwd_fused`."""
+    (gn,) = _traces(g)
+    m = gn.shape[0]
+    has_prev = g_prev is not None
+    gp = _per_neuron(g_prev, m, g.dtype, "g_prev") if has_prev else gn[:, 0]
+    (g_x,) = _empty(gn)
+    _delta_bwd_fused(gn, np.ascontiguousarray(gp), has_prev, g_x.numpy())
+    return g_x

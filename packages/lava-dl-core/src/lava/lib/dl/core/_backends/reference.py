@@ -29,6 +29,8 @@ __all__ = [
     "spike_real_fwd",
     "spike_real_bwd",
     "leaky_integrator_bwd_fused",
+    "delta_encoder_fwd_fused",
+    "delta_encoder_bwd_fused",
 ]
 
 NAME = "reference"
@@ -301,3 +303,19 @@ def leaky_integrator_bwd_fused(
     for t in range(y.shape[1] - 1, 0, -1):
         dot = dot + grad_x[:, t].to(torch.float64) * prev[:, t - 1].to(torch.float64)
     return grad_x, dot
+
+
+def delta_encoder_fwd_fused(x, threshold, prev, residual, *, step):
+    """See :meth:`._interface.FusedPrimitives.delta_encoder_fwd_fused`."""
+    delta = delta_encoder_fwd(x, threshold, prev, residual)
+    y = torch.where(delta.abs() >= threshold.unsqueeze(1), delta, torch.zeros_like(delta))
+    return delta, torch.floor(y / step) * step
+
+
+def delta_encoder_bwd_fused(g, g_prev):
+    """See :meth:`._interface.FusedPrimitives.delta_encoder_bwd_fused`."""
+    g_x = g.clone()
+    g_x[:, :-1] -= g[:, 1:]
+    if g_prev is not None:
+        g_x[:, -1] += g_prev
+    return g_x
