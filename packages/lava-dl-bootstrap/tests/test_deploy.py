@@ -39,3 +39,21 @@ def test_native_runtime_reproduces_the_snn(trained, tmp_path):
     v_end = rec[(1, "v")][..., -1]
     np.testing.assert_array_equal(v_end, (readout.sum(-1) * 4096).numpy().astype(np.int64))
     assert np.array_equal(v_end.argmax(1), readout.mean(-1).argmax(1).numpy())
+
+
+def test_train_slayer_needs_a_stopping_rule(trained):
+    from lava.lib.dl.bootstrap.testing import SlayerDigitsNetwork, train_slayer
+
+    with pytest.raises(ValueError, match="epochs or time_budget"):
+        train_slayer(SlayerDigitsNetwork((8,)), trained.data)
+
+
+def test_encoder_gives_exact_spike_counts():
+    from lava.lib.dl.bootstrap.testing import encode
+
+    x = torch.arange(17, dtype=torch.float32).reshape(1, 17) / 16
+    for steps in (16, 32):
+        s = encode(x, steps)
+        assert set(s.unique().tolist()) <= {0.0, 1.0}
+        torch.testing.assert_close(s.sum(-1), x * steps)
+    assert torch.equal(encode(x, 1), x.unsqueeze(-1))
