@@ -13,8 +13,8 @@ Reads what ``train.py`` wrote under ``OUT``, then
 
 A parity failure prints the first differing sample, neuron and time step and exits non-zero.
 
-Usage: ``python deploy.py OUT [--lava-samples N]`` (Lava runs the first N test samples,
-default 150, to keep the demo short; 0 runs all 450).
+Usage: ``python deploy.py OUT [--lava-samples N]`` (Lava runs the first N test samples; the
+default, 0, runs all 450).
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def from_stream(y: np.ndarray, n: int, t: int, gap: int) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
-    ap.add_argument("--lava-samples", type=int, default=150,
-                    help="test samples run on Lava (default 150; 0 = all)")
+    ap.add_argument("--lava-samples", type=int, default=0,
+                    help="test samples run on Lava (default 0: all)")
     args = ap.parse_args(argv)
     from lava.lib.dl.netx import hdf5, native
 
