@@ -252,3 +252,46 @@ def test_public_delta_same_bits_on_both_cpu_backends():
     for a, b in zip(*out, strict=True):
         assert torch.equal(a, b)
     assert out[0][0].abs().sum() > 0
+
+
+# ------------------------------------------------------------------ numba thread policy
+def test_numba_thread_count_setting(monkeypatch):
+    import numba
+
+    top = numba.config.NUMBA_NUM_THREADS
+    monkeypatch.setenv(numba_cpu.THREADS_ENV, "1")
+    x = torch.rand(9, 6)
+    y1 = numba_cpu.leaky_integrator_fwd(
+        x, torch.full((9,), 100), torch.zeros(9, dtype=torch.int64), None, s_scale=4096
+    )
+    assert numba.get_num_threads() == 1
+    monkeypatch.setenv(numba_cpu.THREADS_ENV, "all")
+    y_all = numba_cpu.leaky_integrator_fwd(
+        x, torch.full((9,), 100), torch.zeros(9, dtype=torch.int64), None, s_scale=4096
+    )
+    assert numba.get_num_threads() == top
+    assert torch.equal(y1, y_all)  # results do not depend on the thread count
+    monkeypatch.setenv(numba_cpu.THREADS_ENV, str(top + 5))
+    assert numba_cpu.thread_count() == top
+    monkeypatch.setenv(numba_cpu.THREADS_ENV, "auto")
+    assert 1 <= numba_cpu.thread_count() <= top
+    monkeypatch.delenv(numba_cpu.THREADS_ENV)
+    assert 1 <= numba_cpu.thread_count() <= top
+    for bad in ("0", "two", "-3"):
+        monkeypatch.setenv(numba_cpu.THREADS_ENV, bad)
+        with pytest.raises(ValueError, match="LAVA_DL_NUMBA_THREADS"):
+            numba_cpu.thread_count()
+
+
+def test_numba_auto_threads_follow_the_load(monkeypatch):
+    import os
+
+    import numba
+
+    top = numba.config.NUMBA_NUM_THREADS
+    monkeypatch.setenv(numba_cpu.THREADS_ENV, "auto")
+    monkeypatch.setattr(os, "cpu_count", lambda: top)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert numba_cpu.thread_count() == top  # idle machine: every core
+    monkeypatch.setattr(os, "getloadavg", lambda: (50.0 + top, 0.0, 0.0))
+    assert numba_cpu.thread_count() == 1  # oversubscribed: one thread
