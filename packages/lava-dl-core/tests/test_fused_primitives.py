@@ -27,12 +27,20 @@ def _voltage(dtype: torch.dtype) -> torch.Tensor:
 
 def test_fused_primitives_listed_and_implemented():
     assert set(_interface.FUSED_PRIMITIVES) == {
-        "spike_real_fwd", "spike_real_bwd", "leaky_integrator_bwd_fused"
+        "spike_real_fwd",
+        "spike_real_bwd",
+        "leaky_integrator_bwd_fused",
+        "delta_encoder_fwd_fused",
+        "delta_encoder_bwd_fused",
     }
     for mod in (reference, numba_cpu):
         for name in _interface.FUSED_PRIMITIVES:
             assert callable(getattr(mod, name)), (mod.NAME, name)
         assert isinstance(mod, _interface.FusedPrimitives)
+    # CuPy keeps the unfused path: the dynamics fall back to its per-step primitives
+    from lava.lib.dl.core._backends import cupy_cuda
+
+    assert not any(hasattr(cupy_cuda, name) for name in _interface.FUSED_PRIMITIVES)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
