@@ -291,7 +291,6 @@ def gpu(session: nox.Session) -> None:
 
 BENCH_ARGS = {  # extra arguments per benchmark script, to keep `nox -s bench` within minutes
     "bench_core": ["--reference-max-steps", "5e6"],
-    "bench_netx": ["--clock", "cpu"],
 }
 
 
