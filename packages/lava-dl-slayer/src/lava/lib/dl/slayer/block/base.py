@@ -137,6 +137,10 @@ def step_delay(module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """
     neuron = getattr(module, "neuron", None)
     if neuron is None or not getattr(neuron, "persistent_state", False):
+        if x.is_floating_point():
+            # zero-filled one-step shift: a pad of a view (no index tensors); same values and
+            # gradient as ``axon.delay(x, 1)``
+            return torch.nn.functional.pad(x[..., :-1], (1, 0))
         return delay(x, 1)
     buffer = getattr(module, "delay_buffer", None)
     if buffer is None or buffer.shape != x.shape[:-1]:
