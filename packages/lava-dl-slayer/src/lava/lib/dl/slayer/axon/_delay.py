@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 
 from lava.lib.dl import core
+from lava.lib.dl.core.dynamics._common import flat_param as _flat_param
 
 from ..neuron.base import ShapeError, _check_input_rank
 
@@ -120,4 +121,55 @@ class Delay(torch.nn.Module):
         d = self.delay
         k = self.grad_scale * self.sampling_time
         d = d.detach() + k * (d - d.detach())
-        return core.time.shift(input, d, self.sampling_time)
+        return _channel_shift(input, d, self.sampling_time)
+
+
+class _ShiftChannels(torch.autograd.Function):
+    """Zero-filled shift of each channel of ``x`` ``(N, C, S, T)`` by ``steps`` ``(C,)`` steps.
+
+    One pass over a padded, unfolded view (the index has stride 0 outside the channel axis); the
+    gradient is the opposite shift. Same values as core's gather-based integer shift.
+    """
+
+    @staticmethod
+    def _shift(x: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
+        n, c, s, t = x.shape
+        lo = max(int(steps.max()), 0)
+        hi = max(-int(steps.min()), 0)
+        windows = torch.nn.functional.pad(x, (lo, hi)).unfold(-1, t, 1)  # (N, C, S, W, T)
+        idx = (lo - steps).view(1, c, 1, 1, 1).expand(n, c, s, 1, t)
+        return windows.gather(3, idx).squeeze(3)
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        ctx.save_for_backward(steps)
+        return _ShiftChannels._shift(x, steps)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):  # noqa: D102
+        (steps,) = ctx.saved_tensors
+        return _ShiftChannels._shift(grad.contiguous(), -steps), None
+
+
+def _channel_shift(x: torch.Tensor, d: torch.Tensor, sampling_time: float) -> torch.Tensor:
+    """``core.time.shift(x, d, sampling_time)`` for per-channel delays ``d`` ``(C,)``.
+
+    TODO(core): fast path of core's truncating shift (no ``(M, T)`` index tensors); the delay
+    gradient path is core's, op for op, so values and gradients are unchanged.
+    """
+    if not x.is_floating_point() or d.dim() != 1 or d.numel() != x.shape[1] or x.dim() < 3:
+        return core.time.shift(x, d, sampling_time)
+    if not sampling_time > 0:
+        raise ValueError(f"sampling_time must be > 0, got {sampling_time}")
+    n, c, t = x.shape[0], x.shape[1], x.shape[-1]
+    steps = (d.detach().to(device=x.device, dtype=x.dtype) / sampling_time).to(torch.int64)
+    y = _ShiftChannels.apply(x.reshape(n, c, -1, t), steps)
+    if not d.requires_grad:
+        return y.reshape(x.shape)
+    s = _flat_param(
+        d, x.shape[:-1], "shift_val", dtype=x.dtype, device=x.device
+    ) / sampling_time
+    y = y.reshape(-1, t)
+    dy = torch.cat([torch.zeros_like(y[:, :1]), y[:, :-1]], 1) - y
+    y = y + (s - s.detach()).unsqueeze(1) * dy.detach()
+    return y.reshape(x.shape)
