@@ -112,7 +112,8 @@ def build_wheels(session: nox.Session, names: list[str] | None = None) -> Path:
 
 
 def _local_closure(pkg: Package) -> list[str]:
-    """Names of the local packages ``pkg`` depends on (transitively), itself included."""
+    """Local packages ``pkg`` may install (transitively, through dependencies, extras and the
+    ``test`` group), itself included: their wheels must be built before pip resolves."""
     local = {p.dist: p.name for p in PACKAGES}
     out: list[str] = []
     seen: set[str] = set()
@@ -125,6 +126,8 @@ def _local_closure(pkg: Package) -> list[str]:
         deps = list(meta["project"].get("dependencies", []))
         for extra in meta["project"].get("optional-dependencies", {}).values():
             deps += extra
+        deps += [d for d in meta.get("dependency-groups", {}).get("test", [])
+                 if isinstance(d, str)]
         for dep in deps:
             dist = dep.split(";")[0].split("[")[0]
             for op in "<>=!~ ":
