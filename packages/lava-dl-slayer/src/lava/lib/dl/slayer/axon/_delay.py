@@ -169,7 +169,27 @@ def _channel_shift(x: torch.Tensor, d: torch.Tensor, sampling_time: float) -> to
     s = _flat_param(
         d, x.shape[:-1], "shift_val", dtype=x.dtype, device=x.device
     ) / sampling_time
-    y = y.reshape(-1, t)
-    dy = torch.cat([torch.zeros_like(y[:, :1]), y[:, :-1]], 1) - y
-    y = y + (s - s.detach()).unsqueeze(1) * dy.detach()
-    return y.reshape(x.shape)
+    return _DelayGrad.apply(y.reshape(-1, t), s).reshape(x.shape)
+
+
+class _DelayGrad(torch.autograd.Function):
+    """Identity on ``y`` ``(M, T)``; gives the shift ``s`` ``(M,)`` the truncating-shift gradient.
+
+    Equal to core's ``y + (s - s.detach())[:, None] * dy.detach()`` with
+    ``dy[t] = y[t-1] - y[t]``: the forward value is ``y`` and ``dL/ds = sum_t g[t] dy[t]``, but
+    ``dy`` is only formed in the backward pass.
+    """
+
+    @staticmethod
+    def forward(ctx, y: torch.Tensor, s: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        ctx.save_for_backward(y)
+        return y.clone()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):  # noqa: D102
+        (y,) = ctx.saved_tensors
+        grad_s = None
+        if ctx.needs_input_grad[1]:
+            dy = torch.cat([torch.zeros_like(y[:, :1]), y[:, :-1]], 1) - y
+            grad_s = (grad * dy).sum(1, keepdim=True).reshape(-1)
+        return grad, grad_s
