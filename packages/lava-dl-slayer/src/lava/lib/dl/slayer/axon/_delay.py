@@ -98,6 +98,10 @@ class Delay(torch.nn.Module):
             self.delay.data.clamp_(min=0, max=self.max_delay)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        return self._delayed(input)
+
+    def _delayed(self, input: torch.Tensor, extra_steps: int = 0) -> torch.Tensor:
+        """The forward pass, after a fixed ``extra_steps`` shift of ``input`` (same pass)."""
         _check_input_rank(input, "axon.Delay")
         shape = tuple(input.shape[1:-1])
         if self.shape is None:
@@ -121,14 +125,18 @@ class Delay(torch.nn.Module):
         d = self.delay
         k = self.grad_scale * self.sampling_time
         d = d.detach() + k * (d - d.detach())
-        return _channel_shift(input, d, self.sampling_time)
+        return _channel_shift(input, d, self.sampling_time, extra_steps)
 
 
 class _ShiftChannels(torch.autograd.Function):
     """Zero-filled shift of each channel of ``x`` ``(N, C, S, T)`` by ``steps`` ``(C,)`` steps.
 
     One pass over a padded, unfolded view (the index has stride 0 outside the channel axis); the
-    gradient is the opposite shift. Same values as core's gather-based integer shift.
+    gradient to ``x`` is the opposite shift. Same values as core's gather-based integer shift.
+    With a flat shift ``s`` ``(M = N*C*S,)`` that needs a gradient, ``s`` gets core's truncating
+    shift gradient ``dL/ds_m = sum_t g[m, t] (y[m, t-1] - y[m, t])`` (core forms
+    ``y + (s - s.detach())[:, None] * dy.detach()``: same values, here ``dy`` is only formed in
+    the backward pass).
     """
 
     @staticmethod
@@ -141,55 +149,48 @@ class _ShiftChannels(torch.autograd.Function):
         return windows.gather(3, idx).squeeze(3)
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:  # noqa: D102
-        ctx.save_for_backward(steps)
-        return _ShiftChannels._shift(x, steps)
+    def forward(ctx, x: torch.Tensor, steps: torch.Tensor,  # noqa: D102
+                s: torch.Tensor | None = None) -> torch.Tensor:
+        y = _ShiftChannels._shift(x, steps)
+        ctx.save_for_backward(steps, y if s is not None else None)
+        return y
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):  # noqa: D102
-        (steps,) = ctx.saved_tensors
-        return _ShiftChannels._shift(grad.contiguous(), -steps), None
+        steps, y = ctx.saved_tensors
+        grad = grad.contiguous()
+        grad_x = _ShiftChannels._shift(grad, -steps) if ctx.needs_input_grad[0] else None
+        grad_s = None
+        if ctx.needs_input_grad[2]:
+            t = y.shape[-1]
+            y = y.reshape(-1, t)
+            dy = torch.cat([torch.zeros_like(y[:, :1]), y[:, :-1]], 1) - y
+            grad_s = (grad.reshape(-1, t) * dy).sum(1, keepdim=True).reshape(-1)
+        return grad_x, None, grad_s
 
 
-def _channel_shift(x: torch.Tensor, d: torch.Tensor, sampling_time: float) -> torch.Tensor:
+def _channel_shift(
+    x: torch.Tensor, d: torch.Tensor, sampling_time: float, extra_steps: int = 0
+) -> torch.Tensor:
     """``core.time.shift(x, d, sampling_time)`` for per-channel delays ``d`` ``(C,)``.
 
-    TODO(core): fast path of core's truncating shift (no ``(M, T)`` index tensors); the delay
-    gradient path is core's, op for op, so values and gradients are unchanged.
+    ``extra_steps`` adds a fixed shift first (the blocks' one-step inter-layer delay, folded into
+    the same pass: ``shift(shift(x, extra), d)``). TODO(core): fast path of core's truncating
+    shift (no ``(M, T)`` index tensors); values and gradients are bit-equal to core's.
     """
     if not x.is_floating_point() or d.dim() != 1 or d.numel() != x.shape[1] or x.dim() < 3:
+        if extra_steps:
+            x = core.time.shift(x, extra_steps)
         return core.time.shift(x, d, sampling_time)
     if not sampling_time > 0:
         raise ValueError(f"sampling_time must be > 0, got {sampling_time}")
     n, c, t = x.shape[0], x.shape[1], x.shape[-1]
     steps = (d.detach().to(device=x.device, dtype=x.dtype) / sampling_time).to(torch.int64)
-    y = _ShiftChannels.apply(x.reshape(n, c, -1, t), steps)
-    if not d.requires_grad:
-        return y.reshape(x.shape)
-    s = _flat_param(
-        d, x.shape[:-1], "shift_val", dtype=x.dtype, device=x.device
-    ) / sampling_time
-    return _DelayGrad.apply(y.reshape(-1, t), s).reshape(x.shape)
-
-
-class _DelayGrad(torch.autograd.Function):
-    """Identity on ``y`` ``(M, T)``; gives the shift ``s`` ``(M,)`` the truncating-shift gradient.
-
-    Equal to core's ``y + (s - s.detach())[:, None] * dy.detach()`` with
-    ``dy[t] = y[t-1] - y[t]``: the forward value is ``y`` and ``dL/ds = sum_t g[t] dy[t]``, but
-    ``dy`` is only formed in the backward pass.
-    """
-
-    @staticmethod
-    def forward(ctx, y: torch.Tensor, s: torch.Tensor) -> torch.Tensor:  # noqa: D102
-        ctx.save_for_backward(y)
-        return y.clone()
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):  # noqa: D102
-        (y,) = ctx.saved_tensors
-        grad_s = None
-        if ctx.needs_input_grad[1]:
-            dy = torch.cat([torch.zeros_like(y[:, :1]), y[:, :-1]], 1) - y
-            grad_s = (grad * dy).sum(1, keepdim=True).reshape(-1)
-        return grad, grad_s
+    if extra_steps:
+        # a shift beyond the window gives zeros either way: cap so the pad stays small
+        steps = (steps + int(extra_steps)).clamp(-t, t)
+    s = None
+    if d.requires_grad:
+        s = _flat_param(d, x.shape[:-1], "shift_val", dtype=x.dtype, device=x.device)
+        s = s / sampling_time
+    return _ShiftChannels.apply(x.reshape(n, c, -1, t), steps, s).reshape(x.shape)

@@ -265,6 +265,10 @@ class AbstractBlock(torch.nn.Module):
 
     def _post(self, x: torch.Tensor) -> torch.Tensor:
         """Inter-layer delay then axonal delay."""
+        if (self.delay_shift and type(self.delay) is Delay and x.is_floating_point()
+                and not getattr(self.neuron, "persistent_state", False)
+                and not self.delay._forward_hooks and not self.delay._forward_pre_hooks):
+            return self.delay._delayed(x, 1)  # both shifts in one pass (same values)
         if self.delay_shift:
             x = step_delay(self, x)
         if self.delay is not None:
