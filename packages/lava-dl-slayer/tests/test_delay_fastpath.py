@@ -74,3 +74,18 @@ def test_block_fused_delays_equal_separate_delays():
     for (name, a), b in zip(blk.named_parameters(), separate.parameters(), strict=True):
         assert torch.equal(a.grad, b.grad), name
     assert blk.delay.delay.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("kernel, shape", [(2, (2, 3, 8, 6, 5)), ((3, 2), (2, 2, 9, 4, 3)),
+                                           (1, (1, 2, 3, 3, 4))])
+def test_pool_window_sum_equals_avg_pool(kernel, shape):
+    gen = torch.Generator().manual_seed(3)
+    pool = slayer.synapse.Pool(kernel)
+    x = torch.randn(*shape, generator=gen).requires_grad_()
+    k = (kernel, kernel) if isinstance(kernel, int) else kernel
+    ref = torch.nn.functional.avg_pool3d(x, (*k, 1), (*k, 1), divisor_override=1)
+    ref = ref * pool.hooked_weight().reshape(-1)[0]
+    out = pool(x)
+    assert out.shape == ref.shape and torch.equal(out, ref)
+    g = torch.randn(ref.shape, generator=gen)
+    assert torch.equal(torch.autograd.grad(out, x, g)[0], torch.autograd.grad(ref, x, g)[0])

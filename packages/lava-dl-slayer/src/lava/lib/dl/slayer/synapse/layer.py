@@ -456,6 +456,9 @@ class Pool(GenericLayer, torch.nn.Conv3d):
         if (uniform and self.dilation[:2] == (1, 1) and 2 * p[0] <= k[0]
                 and 2 * p[1] <= k[1]):
             # fast path: a uniform kernel is a window sum times the tap value
+            if (not (eh or ew) and p[:2] == (0, 0) and tuple(self.stride[:2]) == tuple(k[:2])
+                    and input.is_floating_point()):
+                return _WindowSum.apply(input, k[0], k[1]) * weight.reshape(-1)[0]
             x = F.pad(input, (0, 0, 0, ew, 0, eh)) if eh or ew else input
             y = F.avg_pool3d(x, self.kernel_size, self.stride, self.padding,
                              divisor_override=1)
@@ -465,6 +468,37 @@ class Pool(GenericLayer, torch.nn.Conv3d):
             x = F.pad(x, (0, 0, 0, ew, 0, eh))
         y = F.conv3d(x, weight, None, self.stride, self.padding, self.dilation)
         return y.reshape(n, c, *y.shape[2:])
+
+
+class _WindowSum(torch.autograd.Function):
+    """Sum over non-overlapping ``kh x kw`` windows of ``(N, C, H, W, T)`` (stride = kernel).
+
+    Bit-equal to ``avg_pool3d(x, (kh, kw, 1), divisor_override=1)`` (same summation order: rows,
+    then columns of the window), without the pooling kernel's per-element window loop; the
+    gradient is each output gradient copied to its window (trailing rows/columns get zero).
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, kh: int, kw: int) -> torch.Tensor:  # noqa: D102
+        h, w = x.shape[2:4]
+        h2, w2 = h // kh, w // kw
+        ctx.dims = (tuple(x.shape), kh, kw)
+        y = None
+        for i in range(kh):
+            for j in range(kw):
+                v = x[:, :, i:h2 * kh:kh, j:w2 * kw:kw]
+                y = v.clone(memory_format=torch.contiguous_format) if y is None else y.add_(v)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):  # noqa: D102
+        (n, c, h, w, t), kh, kw = ctx.dims
+        h2, w2 = grad.shape[2:4]
+        gx = grad.reshape(n, c, h2, 1, w2, 1, t).expand(n, c, h2, kh, w2, kw, t)
+        gx = gx.reshape(n, c, h2 * kh, w2 * kw, t)
+        if h2 * kh != h or w2 * kw != w:
+            gx = F.pad(gx, (0, 0, 0, w - w2 * kw, 0, h - h2 * kh))
+        return gx, None, None
 
 
 class Unpool(GenericLayer, torch.nn.ConvTranspose3d):
