@@ -67,6 +67,24 @@ class _PWLFunction(torch.autograd.Function):
         return grad * local, None, None, None, None, None
 
 
+def _gather_samples(a: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate every process's samples in rank order under ``torch.distributed``.
+
+    Under DistributedDataParallel each replica sees its own part of the batch; sharing the
+    samples keeps the fitted curves (and, with equal seeds, the random thinning) identical on
+    every replica. Without a process group the samples are returned unchanged. Collective:
+    every process must call :meth:`AnnSampler.append` the same number of times.
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return a, z
+    gathered: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(gathered, (a, z))
+    return (np.concatenate([g[0] for g in gathered]).astype(np.float32),
+            np.concatenate([g[1] for g in gathered]).astype(np.float32))
+
+
 class AnnSampler(torch.nn.Module):
     """Rate-response sampler and piecewise-linear activation of one bootstrap layer.
 
@@ -154,6 +172,9 @@ class AnnSampler(torch.nn.Module):
     def append(self, a: torch.Tensor, z: torch.Tensor) -> None:
         """Record the time means of output spikes ``a`` and synaptic input ``z``.
 
+        Under ``torch.distributed`` the samples of every process are recorded on every process
+        (a collective call), so all replicas fit the same curve.
+
         Parameters
         ----------
         a, z : torch.Tensor
@@ -166,6 +187,7 @@ class AnnSampler(torch.nn.Module):
             )
         a_mean = a.detach().float().mean(-1).reshape(-1).cpu().numpy()
         z_mean = z.detach().float().mean(-1).reshape(-1).cpu().numpy()
+        a_mean, z_mean = _gather_samples(a_mean, z_mean)
         self.a = np.concatenate([self.a, a_mean])
         self.z = np.concatenate([self.z, z_mean])
         if self.z.size > self.max_points:

@@ -39,6 +39,7 @@ from ._digits import (
 from ._routine import Mode, Scheduler
 
 __all__ = [
+    "ddp_sampler_worker",
     "DigitsNetwork",
     "DigitsSplit",
     "SlayerDigitsNetwork",
@@ -132,3 +133,30 @@ def train_digits_network(
         torch.set_num_threads(old)
     return TrainedDigits(net=net, data=data, steps=steps, history=history, ann_accuracy=ann,
                          snn_accuracy=snn)
+
+
+def ddp_sampler_worker(rank: int, port: int, queue: Any) -> None:
+    """One process of the 2-process (gloo) AnnSampler check used by the tests.
+
+    Rank ``r`` appends its own samples (rate ``0.1 * (r + 1)`` per unit input), fits, and puts
+    ``(rank, z, a, centers)`` on ``queue``; every rank must hold all samples in rank order.
+    """
+    import os
+
+    import numpy as np
+    import torch
+    import torch.distributed as dist
+
+    from .ann_sampler import AnnSampler
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    try:
+        sampler = AnnSampler(seed=0)
+        z = torch.linspace(0, 2, 64).reshape(4, 16, 1).expand(4, 16, 8).contiguous()
+        a = (z * 0.4 * (rank + 1)).clamp(max=1.0)
+        sampler.append(a, z)
+        sampler.fit()
+        queue.put((rank, sampler.z.copy(), sampler.a.copy(), np.asarray(sampler.centers)))
+    finally:
+        dist.destroy_process_group()
