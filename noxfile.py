@@ -29,6 +29,8 @@ from pathlib import Path
 
 import nox
 import tomllib
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent
 WHEELS = ROOT / ".nox" / "_wheels"
@@ -114,7 +116,7 @@ def build_wheels(session: nox.Session, names: list[str] | None = None) -> Path:
 def _local_closure(pkg: Package) -> list[str]:
     """Local packages ``pkg`` may install (transitively, through dependencies, extras and the
     ``test`` group), itself included: their wheels must be built before pip resolves."""
-    local = {p.dist: p.name for p in PACKAGES}
+    local = {canonicalize_name(p.dist): p.name for p in PACKAGES}
     out: list[str] = []
     seen: set[str] = set()
 
@@ -129,9 +131,7 @@ def _local_closure(pkg: Package) -> list[str]:
         deps += [d for d in meta.get("dependency-groups", {}).get("test", [])
                  if isinstance(d, str)]
         for dep in deps:
-            dist = dep.split(";")[0].split("[")[0]
-            for op in "<>=!~ ":
-                dist = dist.split(op)[0]
+            dist = canonicalize_name(Requirement(dep).name)
             if dist in local:
                 visit(local[dist])
         out.append(name)
