@@ -272,8 +272,43 @@ def _plugin_case(folder: Path) -> Case:
     return case
 
 
+def _average_case(folder: Path) -> Case:
+    """CUBA dense blocks read out by a population ``Average(2)``: netx sends the group sums
+    (``output_divisor`` = group size 4), one synapse (one step) after the last dense block."""
+    from lava.lib.dl.slayer import block as B
+
+    c = B.cuba
+    case = _slayer_case("slayer-cuba-dense-average", lambda: (
+        [c.Dense(CUBA, 24, 16), c.Dense(CUBA, 16, 8), c.Average(2)], spikes(24)))(folder)
+    case.outputs[2] = case.outputs[2] * 4
+    case.kinds = [None, None, "synapse"]
+    return case
+
+
+def _decimation_case(folder: Path) -> Case:
+    """CUBA dense blocks read out by ``TimeDecimation(4)``: netx sends each window's sum on the
+    window's last step (windows from step 1, as slayer's with ``delay_shift=True``); the
+    training output (one mean per window) is laid out on that time base, times 4."""
+    from lava.lib.dl.slayer import block as B
+
+    c = B.cuba
+    factor = 4
+    case = _slayer_case("slayer-cuba-dense-decimation", lambda: (
+        [c.Dense(CUBA, 24, 16), c.Dense(CUBA, 16, 8), B.cuba.TimeDecimation(factor)],
+        spikes(24)))(folder)
+    means = case.outputs[2]
+    n_t = case.x_netx.shape[-1]
+    full = np.zeros((*means.shape[:-1], n_t))
+    for j in range(n_t // factor):  # an incomplete last window is never sent
+        full[..., (j + 1) * factor - 1] = means[..., j] * factor
+    case.outputs[2] = full
+    return case
+
+
 def all_cases() -> dict[str, Callable[[Path], Case]]:
     cases = dict(_slayer_cases())
+    cases["slayer-cuba-dense-average"] = _average_case
+    cases["slayer-cuba-dense-decimation"] = _decimation_case
     cases["bootstrap-digits"] = _bootstrap_case
     cases["decolle-dense"] = _decolle_case
     cases["plugin-gain-dense"] = _plugin_case

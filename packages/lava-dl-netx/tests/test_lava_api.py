@@ -152,8 +152,8 @@ def test_missing_input_shape_is_explained():
 def test_unsupported_layer_type_is_refused():
     desc = H.NetworkDescription(layers=[
         H.InputLayer(shape=(4,), neuron=_cuba()),
-        H.ConcatLayer(shape=(4,), layers=(0,))])
-    with pytest.raises(LoaderError, match="layer 1.*concat"):
+        H.GenericLayer(type="gated", namespace="acme", shape=(4,))])
+    with pytest.raises(LoaderError, match="layer 1.*acme/gated"):
         hdf5.Network(desc)
 
 

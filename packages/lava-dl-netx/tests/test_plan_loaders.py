@@ -183,8 +183,11 @@ def test_conv_transpose_layer_shape_and_weight_layout():
 
 @pytest.mark.parametrize("layer,pattern", [
     (H.GenericLayer(type="gated", namespace="acme", shape=(4,)), r"acme/gated.*no netx loader"),
-    (H.AverageLayer(shape=(2,), num_outputs=2), r"'lava-dl/average'.*averaging"),
-    (H.ConcatLayer(shape=(8,), layers=(0,)), r"concat.*skip connections"),
+    (H.AverageLayer(shape=(3,), num_outputs=3), r"'lava-dl/average'.*does not divide the 4"),
+    (H.AverageLayer(shape=(4,), factor=3), r"power of two, got 3"),
+    (H.AverageLayer(shape=(4,)), r"exactly one of numOutputs"),
+    (H.ConcatLayer(shape=(8,), layers=(1,)), r"concat.*only reference earlier layers"),
+    (H.ConcatLayer(shape=(8,), layers=()), r"non-empty 'layers'"),
     (H.DenseLayer(shape=(2,), neuron=H.Neuron(type="FANCY", params={}), in_features=4,
                   out_features=2, weight=np.ones((2, 4), np.float32)), r"'FANCY' is unknown"),
     (H.DenseLayer(shape=(2,), neuron=cuba(), in_features=5, out_features=2,

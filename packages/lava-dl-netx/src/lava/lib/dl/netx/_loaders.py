@@ -39,8 +39,11 @@ from ._plan import (
     ComplexDenseSynapse,
     ConvSynapse,
     ConvTransposeSynapse,
+    DecimateNeuron,
     DeltaNeuron,
     DenseSynapse,
+    IdentityNeuron,
+    IdentitySynapse,
     LayerPlan,
     LIFNeuron,
     NetworkPlan,
@@ -60,6 +63,8 @@ __all__ = [
     "LoaderError",
     "build_plan",
     "get_loader",
+    "load_average",
+    "load_concat",
     "load_conv",
     "load_conv_transpose",
     "load_dense",
@@ -109,6 +114,13 @@ class LoadContext:
         Name of the description (for messages).
     options : dict
         Any further option given to :func:`build_plan` (for third-party loaders).
+    latency : int
+        Steps from the network input to the output of what feeds this layer (one per synapse).
+    divisor : int
+        ``output_divisor`` of what feeds this layer (see :attr:`LayerPlan.output_divisor`).
+    blocks : dict of int to (int, LayerPlan)
+        File layer index -> (position in the network, plan) of every block kept so far (what a
+        ``concat`` layer may reference).
     """
 
     index: int = 0
@@ -122,6 +134,9 @@ class LoadContext:
     is_first: bool = True
     source: str = "<memory>"
     options: dict[str, Any] = field(default_factory=dict)
+    latency: int = 0
+    divisor: int = 1
+    blocks: dict[int, tuple[int, LayerPlan]] = field(default_factory=dict)
 
     def error(self, layer: Any, reason: str) -> LoaderError:
         """A :class:`LoaderError` naming the source, layer index and type."""
@@ -732,15 +747,122 @@ def load_dense_comp(layer: Any, ctx: LoadContext) -> LayerPlan:
     return load_dense(view, ctx)
 
 
+def load_average(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``average``: population average (``numOutputs``) or time decimation (``factor``).
+
+    * Population average (slayer ``Average(K)``): the incoming message (flattened in (C, H, W)
+      order, ``N`` values) is split into ``K`` consecutive groups of ``M = N / K``; a 0/1 dense
+      synapse sums each group into an :class:`IdentityNeuron`. The block sends the group **sum**
+      (one step of latency, like any synapse); the mean is the message divided by
+      ``output_divisor = M``.
+    * Time decimation (slayer ``TimeDecimation(F)``): a :class:`DecimateNeuron` without synapse
+      sends each window's **sum** of ``F`` steps on the window's last step (``output_divisor =
+      F``). Windows start at step 1: they line up with slayer's when the blocks before it were
+      trained with ``delay_shift=True`` (slayer's default, which models the same one step of
+      latency per synapse as netx).
+
+    Integer messages cannot carry the mean itself, so an ``average`` block must be the last
+    block (or be followed only by other ``average`` / ``concat`` blocks); a synapse after it is
+    refused by :func:`build_plan`.
+    """
+    if layer.neuron is not None:
+        raise ctx.error(layer, "average layers take no neuron group (slayer writes none); "
+                               "remove /neuron from the layer")
+    prev = ctx.prev_shape
+    if prev is None:
+        raise ctx.error(layer, "the input shape is unknown: the file has no layer before this "
+                               "average layer; pass input_shape=(X, Y, C) to the network")
+    k, f = getattr(layer, "num_outputs", None), getattr(layer, "factor", None)
+    if (k is None) == (f is None):
+        raise ctx.error(layer, "an average layer needs exactly one of numOutputs (population "
+                               "average) and factor (time decimation)")
+    if f is not None:
+        f = int(f)
+        if f < 1 or f & (f - 1):
+            raise ctx.error(layer, f"the time decimation factor must be a power of two, got {f}")
+        shape = _check_stored(layer, ctx, tuple(prev))
+        return LayerPlan(index=ctx.index, type=layer.type, shape=shape,
+                         neuron=DecimateNeuron(factor=f, phase=0),
+                         synapse=IdentitySynapse(), input_shape=tuple(prev),
+                         input_message_bits=ctx.input_message_bits,
+                         output_divisor=ctx.divisor * f)
+    k = int(k)
+    n = int(np.prod(prev))
+    if k < 1 or n % k:
+        raise ctx.error(layer, f"numOutputs={k} does not divide the {n} incoming values "
+                               f"(previous shape {tuple(prev)})")
+    m = n // k
+    _check_stored(layer, ctx, (k,))
+    weight = np.kron(np.eye(k, dtype=np.int64), np.ones((1, m), dtype=np.int64))
+    return LayerPlan(index=ctx.index, type=layer.type, shape=(k,),
+                     neuron=IdentityNeuron(message_bits=24), synapse=DenseSynapse(weight=weight),
+                     input_shape=tuple(prev), flatten_input=len(prev) > 1,
+                     input_message_bits=ctx.input_message_bits, output_divisor=ctx.divisor * m)
+
+
+def _check_stored(layer: Any, ctx: LoadContext, computed: tuple[int, ...]) -> tuple[int, ...]:
+    """Compare a stored shape with the computed one, ignoring trailing 1s (``(K, 1, 1)`` is
+    ``(K,)``); returns the computed shape."""
+    stored = getattr(layer, "shape", None)
+    if stored is not None:
+        a = list(_shape(layer))
+        b = list(computed)
+        while len(a) > len(b) and a[-1] == 1:
+            a.pop()
+        while len(b) > len(a) and b[-1] == 1:
+            b.pop()
+        if a != b:
+            raise ctx.error(layer, f"the stored shape {_shape(layer)} differs from the computed "
+                                   f"output shape {computed}")
+    return tuple(computed)
+
+
+def load_concat(layer: Any, ctx: LoadContext) -> LayerPlan:
+    """``concat``: the messages of earlier blocks, of the same step, concatenated along the
+    channel axis (axis 0 in file order; all sources must agree on the other axes).
+
+    ``layers`` holds file layer indices; each must be an earlier layer that became a block of
+    this network (not a ``flatten``, a neuron-less ``input``, or a skipped layer). The block has
+    no synapse and no latency; the next block's synapse reads the concatenation. Sources with
+    different ``output_divisor`` are refused; the message width is the widest source's.
+    """
+    if layer.neuron is not None:
+        raise ctx.error(layer, "concat layers take no neuron group; remove /neuron")
+    refs = [int(j) for j in np.asarray(getattr(layer, "layers", None) or [], np.int64).ravel()]
+    if not refs:
+        raise ctx.error(layer, "a concat layer needs a non-empty 'layers' list")
+    positions, plans = [], []
+    for j in refs:
+        if not 0 <= j < ctx.index:
+            raise ctx.error(layer, f"layers holds {j}; a concat may only reference earlier "
+                                   f"layers (0 .. {ctx.index - 1})")
+        if j not in ctx.blocks:
+            raise ctx.error(layer, f"layer {j} is not a block of this network (a flatten, a "
+                                   "neuron-less input or a skipped layer); reference the block "
+                                   "that produces the message instead")
+        pos, plan = ctx.blocks[j]
+        positions.append(pos)
+        plans.append(plan)
+    shapes = [tuple(p.shape) for p in plans]
+    if len({len(s) for s in shapes}) != 1 or len({s[1:] for s in shapes}) != 1:
+        raise ctx.error(layer, f"its sources have shapes {shapes}; they must agree on every "
+                               "axis but the channel axis (file order (C, H, W) or (N,))")
+    divisors = {p.output_divisor for p in plans}
+    if len(divisors) != 1:
+        raise ctx.error(layer, "its sources scale their messages differently (average blocks "
+                               f"with output divisors {sorted(divisors)})")
+    shape = (sum(s[0] for s in shapes), *shapes[0][1:])
+    shape = _check_stored(layer, ctx, shape)
+    bits = max(p.output_message_bits for p in plans)
+    return LayerPlan(index=ctx.index, type=layer.type, shape=shape,
+                     neuron=IdentityNeuron(message_bits=bits), synapse=IdentitySynapse(),
+                     input_shape=shape, input_message_bits=bits, sources=tuple(positions),
+                     output_divisor=divisors.pop())
+
+
 def load_unsupported(layer: Any, ctx: LoadContext) -> LayerPlan:
-    """Types that exist in the format but have no netx block (yet): a clear error."""
-    reasons = {
-        "average": "population averaging has no fixed-point neuron model in netx; export the "
-                   "network without the Average/TimeDecimation block (use num_layers to drop a "
-                   "trailing one)",
-        "concat": "skip connections are not supported: netx builds sequential networks only",
-    }
-    raise ctx.error(layer, reasons.get(layer.type, "no netx block exists for this type"))
+    """Types that exist in the format but have no netx block: a clear error."""
+    raise ctx.error(layer, "no netx block exists for this type")
 
 
 # --------------------------------------------------------------------------- construction
@@ -761,6 +883,32 @@ def _read(net_config: Any) -> tuple[Any, str]:
     from lava.lib.dl.hdf5_spec import read
 
     return read(net_config), str(getattr(net_config, "filename", "<h5py object>"))
+
+
+def _finish_plan(plan: LayerPlan, layer: Any, ctx: LoadContext,
+                 plans: list[LayerPlan]) -> LayerPlan:
+    """Set the plan's latency; refuse a synapse after a block whose messages are scaled."""
+    syn = plan.synapse
+    passthrough = syn is None or syn.kind == "identity"
+    if ctx.divisor != 1 and not passthrough:
+        raise ctx.error(
+            layer, f"it follows an average block, whose messages are sums ({ctx.divisor} times "
+            "the mean slayer computes); integer synapses cannot scale them back exactly. Make "
+            "the average layer the last one (or drop it with num_layers)"
+        )
+    if plan.sources:
+        bad = [j for j in plan.sources if not 0 <= j < len(plans)]
+        if bad:
+            raise ctx.error(layer, f"sources {bad} are not blocks built before it")
+        base = max(plans[j].latency for j in plan.sources)
+    else:
+        base = ctx.latency
+    latency = base + (0 if passthrough else 1)
+    if plan.latency != latency:
+        from dataclasses import replace
+
+        plan = replace(plan, latency=latency)
+    return plan
 
 
 def build_plan(
@@ -839,10 +987,14 @@ def build_plan(
             if not plans and i >= skip_layers:
                 net_input_shape = ctx.prev_shape
             continue
+        plan = _finish_plan(plan, layer, ctx, plans)
         ctx.flatten_next = False
         ctx.prev_shape = plan.shape
         ctx.input_message_bits = plan.output_message_bits
+        ctx.latency = plan.latency
+        ctx.divisor = plan.output_divisor
         if i < skip_layers:
+            ctx.latency = 0  # the first kept block reads the network input
             net_input_shape = plan.shape
             net_input_bits = plan.output_message_bits
             continue
@@ -850,6 +1002,7 @@ def build_plan(
             net_input_shape = plan.input_shape if plan.input_shape is not None else plan.shape
             if plan.synapse is None:
                 net_input_bits = 0
+        ctx.blocks[i] = (len(plans), plan)
         plans.append(plan)
         ctx.reset_offset += 1
     if not plans:

@@ -31,6 +31,9 @@ Synapses (``a`` is the message delivered to the neuron, ``s`` the presynaptic me
   delivered :math:`D_{ij}` steps later.
 * conv / convT / pool / unpool: correlation of ``s`` with the kernel (torch semantics), then
   wrapped to signed 24 bit (:math:`((x + 2^{23}) \bmod 2^{24}) - 2^{23}`), as Lava's ``Conv``.
+* identity (concat and time-decimation blocks): no synapse and **no latency**: the neuron receives
+  the incoming message of the same step (a concat block receives its sources' messages of the
+  same step, concatenated along the channel axis).
 * complex dense: two dense synapses (real and imaginary weights) into the neuron's real and
   imaginary inputs. A real synapse (or no synapse) in front of a resonator feeds the same current
   to both inputs (netx's ``ComplexInput``).
@@ -52,8 +55,11 @@ __all__ = [
     "ComplexDenseSynapse",
     "ConvSynapse",
     "ConvTransposeSynapse",
+    "DecimateNeuron",
     "DeltaNeuron",
     "DenseSynapse",
+    "IdentityNeuron",
+    "IdentitySynapse",
     "LIFNeuron",
     "LayerPlan",
     "NetworkPlan",
@@ -232,6 +238,17 @@ class ConvTransposeSynapse(SynapsePlan):
     def kernel_size(self) -> tuple[int, int]:
         """``(kH, kW)``."""
         return int(self.weight.shape[2]), int(self.weight.shape[3])
+
+
+@dataclass(frozen=True, eq=False)
+class IdentitySynapse(SynapsePlan):
+    """No synapse, no latency: the block's neuron receives the incoming message of the same step.
+
+    Used by ``concat`` blocks (the incoming message is the concatenation of the source blocks'
+    messages of the step, see :attr:`LayerPlan.sources`) and time-decimation ``average`` blocks.
+    """
+
+    kind: str = field(init=False, default="identity")
 
 
 # --------------------------------------------------------------------------- neurons
@@ -457,7 +474,53 @@ class ADRFNeuron(NeuronPlan):
         return True
 
 
+@dataclass(frozen=True, eq=False)
+class IdentityNeuron(NeuronPlan):
+    """Pass-through readout: sends the current it receives, unchanged, every step.
+
+    Used by population-average blocks (a 0/1 dense synapse sums each group; the message is the
+    group **sum**, see :attr:`LayerPlan.output_divisor`) and concat blocks. ``message_bits`` is
+    the width of the messages sent (0 = binary spikes pass through as 0/1).
+    """
+
+    message_bits: int = 24
+    kind: str = field(init=False, default="identity")
+
+    @property
+    def out_message_bits(self) -> int:  # noqa: D102
+        return int(self.message_bits)
+
+
+@dataclass(frozen=True, eq=False)
+class DecimateNeuron(NeuronPlan):
+    r"""Time decimation (slayer ``TimeDecimation``): sums its input over windows of ``factor``
+    steps and sends each window's **sum** on the window's last step (0 on the other steps).
+
+    Window :math:`j \ge 0` holds the steps :math:`t` with
+    :math:`\text{phase} + jF < t \le \text{phase} + (j + 1)F`; inputs at steps
+    :math:`t \le \text{phase}` are ignored. The loader uses ``phase = 0`` (windows from the
+    first step), which lines up with slayer's windows for blocks trained with
+    ``delay_shift=True``, slayer's default (see :func:`~lava.lib.dl.netx._loaders.load_average`).
+    A last, incomplete window is sent only once it completes. Messages are graded, 24 bit.
+    """
+
+    factor: int = 1
+    phase: int = 0
+    kind: str = field(init=False, default="decimate")
+
+    @property
+    def out_message_bits(self) -> int:  # noqa: D102
+        return 24
+
+
 # --------------------------------------------------------------------------- layers
+#: File layer types whose block name depends on the neuron kind rather than the synapse.
+_TYPE_BLOCKS: dict[str, dict[str, str]] = {
+    "average": {"decimate": "TimeDecimation", "": "Average"},
+    "concat": {"": "Concat"},
+}
+
+
 @dataclass(frozen=True, eq=False)
 class LayerPlan:
     """One netx block.
@@ -482,6 +545,17 @@ class LayerPlan:
         Width of the incoming message (0 = binary).
     transform : dict
         ``{'weight': w, 'bias': b}`` of an input layer (informative; netx does not apply it).
+    sources : tuple of int or None
+        Positions (in :attr:`NetworkPlan.layers`) of the blocks whose messages of the same step
+        are concatenated (channel axis) to form this block's input (``concat`` blocks); None:
+        the previous block (or the network input for the first block).
+    output_divisor : int
+        The block's messages equal the training-side value times ``output_divisor``: an
+        ``average`` block sends the integer group or window **sum** (divide by this for the
+        mean); 1 for every other block.
+    latency : int
+        Steps from the network input to this block's output: one per synapse on the path (the
+        longest path through a concat).
     """
 
     index: int
@@ -493,10 +567,15 @@ class LayerPlan:
     flatten_input: bool = False
     input_message_bits: int = 0
     transform: dict[str, Any] = field(default_factory=dict)
+    sources: tuple[int, ...] | None = None
+    output_divisor: int = 1
+    latency: int = 0
 
     @property
     def block(self) -> str:
         """netx block class name this plan corresponds to."""
+        if self.type in _TYPE_BLOCKS:
+            return _TYPE_BLOCKS[self.type].get(self.neuron.kind, _TYPE_BLOCKS[self.type][""])
         if self.synapse is None:
             return "ComplexInput" if self.neuron.is_complex else "Input"
         return {

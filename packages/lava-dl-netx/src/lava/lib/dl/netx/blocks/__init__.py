@@ -10,21 +10,26 @@ _require_lava("lava.lib.dl.netx.blocks")
 from lava.lib.dl.netx.blocks import models  # noqa: E402,F401 - registers the block models
 from lava.lib.dl.netx.blocks.process import (  # noqa: E402
     AbstractBlock,
+    Average,
     ComplexConv,
     ComplexDense,
     ComplexInput,
+    Concat,
     Conv,
     ConvT,
     Dense,
     Input,
     Pool,
     RecurrentDense,
+    TimeDecimation,
     Unpool,
 )
 
 __all__ = [
     "AbstractBlock",
+    "Average",
     "ComplexConv",
+    "Concat",
     "ComplexDense",
     "ComplexInput",
     "Conv",
@@ -33,6 +38,7 @@ __all__ = [
     "Input",
     "Pool",
     "RecurrentDense",
+    "TimeDecimation",
     "Unpool",
     "models",
 ]

@@ -10,15 +10,18 @@ from __future__ import annotations
 import typing as ty
 
 from lava.lib.dl.netx.blocks.process import (
+    Average,
     ComplexConv,
     ComplexDense,
     ComplexInput,
+    Concat,
     Conv,
     ConvT,
     Dense,
     Input,
     Pool,
     RecurrentDense,
+    TimeDecimation,
     Unpool,
 )
 from lava.magma.core.decorator import implements, tag
@@ -62,3 +65,6 @@ PyPoolModel = _model_for(Pool)
 PyComplexConvModel = _model_for(ComplexConv)
 PyConvTModel = _model_for(ConvT)
 PyUnpoolModel = _model_for(Unpool)
+PyAverageModel = _model_for(Average)
+PyTimeDecimationModel = _model_for(TimeDecimation)
+PyConcatModel = _model_for(Concat)

@@ -24,6 +24,7 @@ from lava.lib.dl.netx import _plan as P
 from lava.lib.dl.netx._loaders import build_plan
 from lava.lib.dl.netx.blocks import process as B
 from lava.lib.dl.netx.procs import neurons as N
+from lava.lib.dl.netx.procs import routing as R
 from lava.lib.dl.netx.utils import optimize_weight_bits
 from lava.magma.core.decorator import implements, tag
 from lava.magma.core.model.sub.model import AbstractSubProcessModel
@@ -136,6 +137,17 @@ def _adrf(n: P.ADRFNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
                 num_message_bits=0), None
 
 
+@register_neuron_builder("identity")
+def _identity(n: P.IdentityNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
+    return dict(neuron_proc=R.Identity, num_message_bits=n.out_message_bits), None
+
+
+@register_neuron_builder("decimate")
+def _decimate(n: P.DecimateNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
+    return dict(neuron_proc=R.Decimate, factor=int(n.factor), phase=int(n.phase),
+                num_message_bits=n.out_message_bits), None
+
+
 # --------------------------------------------------------------------------- blocks
 def _dense_weights(w: np.ndarray, exp: int) -> tuple[np.ndarray, int, int]:
     opt = optimize_weight_bits(w)
@@ -155,7 +167,8 @@ def _dense_block(plan: P.LayerPlan, neuron_params: dict[str, ty.Any], bias: ty.A
                  net: Network) -> AbstractProcess:
     syn = plan.synapse
     w, bits, exp = _dense_weights(syn.weight, syn.weight_exp)
-    return B.Dense(shape=P.lava_shape(plan.shape), neuron_params=neuron_params, weight=w,
+    cls = B.Average if plan.block == "Average" else B.Dense
+    return cls(shape=P.lava_shape(plan.shape), neuron_params=neuron_params, weight=w,
                    delay=syn.delay, bias=_to_lava(bias), num_weight_bits=bits,
                    weight_exponent=exp, sparse_synapse=net.sparse_fc_layer,
                    input_message_bits=plan.input_message_bits)
@@ -215,6 +228,15 @@ def _conv_t_block(plan: P.LayerPlan, neuron_params: dict[str, ty.Any], bias: ty.
                neuron_params=neuron_params, weight=syn.weight, bias=_to_lava(bias),
                stride=syn.stride, padding=syn.padding, dilation=syn.dilation,
                groups=syn.groups, delay=syn.delay, input_message_bits=plan.input_message_bits)
+
+
+@register_block_builder("identity")
+def _routing_block(plan: P.LayerPlan, neuron_params: dict[str, ty.Any], bias: ty.Any,
+                   net: Network) -> AbstractProcess:
+    if plan.sources is not None:
+        shapes = [P.lava_shape(net.plan_layers[j].shape) for j in plan.sources]
+        return B.Concat(shapes=shapes, num_message_bits=plan.output_message_bits)
+    return B.TimeDecimation(shape=P.lava_shape(plan.shape), neuron_params=neuron_params)
 
 
 def build_block(plan: P.LayerPlan, net: Network) -> AbstractProcess:
@@ -313,9 +335,15 @@ class Network(AbstractProcess):
                                input_message_bits=input_message_bits, input_shape=input_shape,
                                reset_interval=reset_interval, reset_offset=reset_offset,
                                spike_exp=spike_exp, sparse_fc_layer=sparse_fc_layer, **options)
+        self.plan_layers = self.plan.layers
         self.layers = [build_block(p, self) for p in self.plan.layers]
         for i in range(1, len(self.layers)):
             prev, blk = self.layers[i - 1], self.layers[i]
+            sources = self.plan.layers[i].sources
+            if sources is not None:
+                for port, j in zip(blk.inputs, sources, strict=True):
+                    self.layers[j].out.connect(port)
+                continue
             src = prev.out
             if self.plan.layers[i].flatten_input:
                 if len(prev.out.shape) == 3:  # (X, Y, C) -> (C, Y, X) flattened: torch order

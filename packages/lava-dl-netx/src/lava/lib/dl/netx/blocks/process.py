@@ -24,6 +24,7 @@ import typing as ty
 import numpy as np
 
 from lava.lib.dl.netx.procs import neurons as _neurons
+from lava.lib.dl.netx.procs import routing as _routing
 from lava.lib.dl.netx.procs import synapses as _syn
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess
@@ -34,6 +35,8 @@ from lava.proc.sdn import process as _lava_sdn
 
 __all__ = [
     "AbstractBlock",
+    "Average",
+    "Concat",
     "ComplexConv",
     "ComplexDense",
     "ComplexInput",
@@ -43,6 +46,7 @@ __all__ = [
     "Input",
     "Pool",
     "RecurrentDense",
+    "TimeDecimation",
     "Unpool",
 ]
 
@@ -445,3 +449,63 @@ class ConvT(Conv):
 
 class Unpool(ConvT):
     """Unpooling block: a grouped transposed convolution with the file's pooling weight."""
+
+
+class Average(Dense):
+    """Population-average block: a 0/1 dense synapse sums each group of inputs into an
+    :class:`~lava.lib.dl.netx.procs.routing.Identity` readout, which sends the group **sums**
+    (the mean times the group size). Parameters as :class:`Dense`."""
+
+
+class TimeDecimation(AbstractBlock):
+    """Time-decimation block: ``inp`` feeds a
+    :class:`~lava.lib.dl.netx.procs.routing.Decimate` neuron directly (no synapse, no latency).
+
+    Parameters: ``shape`` (Lava order) and ``neuron_params`` (``neuron_proc`` = ``Decimate``
+    with ``factor`` and ``phase``).
+    """
+
+    def __init__(self, **kwargs: ty.Any) -> None:
+        super().__init__(**kwargs)
+        self.neuron = self._neuron(None)
+        self.inp = InPort(shape=self.shape)
+        self.out = OutPort(shape=self.shape)
+        self.inp.connect(self.neuron.a_in)
+        self.neuron.s_out.connect(self.out)
+
+
+class Concat(AbstractProcess):
+    """Concat block: the messages arriving at ``inputs[0] ...`` in the same step, concatenated
+    along the channel (last) axis, leave through ``out`` (no synapse, no latency).
+
+    Parameters
+    ----------
+    shapes : sequence of tuple of int
+        Lava-order shapes of the sources, in concatenation order.
+    num_message_bits : int
+        Width of the output messages (the widest source's).
+    """
+
+    def __init__(self, *, shapes: list[tuple[int, ...]], num_message_bits: int = 24,
+                 name: str | None = None) -> None:
+        shapes = [tuple(int(v) for v in s) for s in shapes]
+        super().__init__(shapes=shapes, num_message_bits=num_message_bits, name=name)
+        self.neuron = _routing.Concat(shapes=shapes, num_message_bits=num_message_bits)
+        self.shape = tuple(self.neuron.s_out.shape)
+        self.output_message_bits = int(num_message_bits)
+        for i, shp in enumerate(shapes):
+            port = InPort(shape=shp)
+            setattr(self, f"inp_{i}", port)
+            port.connect(self.neuron.inputs[i])
+        self.out = OutPort(shape=self.shape)
+        self.neuron.s_out.connect(self.out)
+
+    @property
+    def inputs(self) -> list[InPort]:
+        """The block's input ports, in concatenation order."""
+        return [getattr(self, f"inp_{i}") for i in range(len(self.proc_params["shapes"]))]
+
+    @property
+    def block(self) -> str:
+        """Block class name."""
+        return "Concat"

@@ -26,6 +26,7 @@ import numpy as np
 
 from .._loaders import build_plan
 from .._plan import LayerPlan, NetworkPlan
+from . import _routing  # noqa: F401 - registers the routing block models
 from ._neurons import NEURON_MODELS, NeuronModel
 from ._synapses import SYNAPSE_MODELS, RecurrentDenseModel, SynapseModel
 
@@ -82,7 +83,9 @@ class Layer:
             )
         self.neuron: NeuronModel = NEURON_MODELS[kind](plan.neuron, self.shape)
         self.synapse: SynapseModel | None = None
-        if plan.synapse is not None:
+        #: Positions of the blocks concatenated into this block's input (concat), else None.
+        self.sources: tuple[int, ...] | None = plan.sources
+        if plan.synapse is not None and plan.synapse.kind != "identity":
             skind = plan.synapse.kind
             if skind not in SYNAPSE_MODELS:
                 raise ValueError(
@@ -110,6 +113,14 @@ class Layer:
             self.synapse.reset(batch)
         self.s = None
         self.a = None
+
+    def gather(self, messages: list[np.ndarray]) -> np.ndarray:
+        """Concatenate the sources' messages (``messages[k]`` is block ``k``'s, ``(..., B,
+        *shape)``) along the channel axis."""
+        assert self.sources is not None
+        parts = [np.asarray(messages[j], dtype=np.int64) for j in self.sources]
+        axis = parts[0].ndim - len(self.shape)
+        return np.concatenate(parts, axis=axis)
 
     def feed(self, s_prev: np.ndarray) -> None:
         """Give the synapse the presynaptic message of this step."""
@@ -297,6 +308,8 @@ class Network:
         t = self.time_step
         s_prev = self._binarize(a, target)
         for k, layer in enumerate(self.layers):
+            if layer.sources is not None:
+                s_prev = layer.gather([lay.s for lay in self.layers[:k]])
             if layer.synapse is None or (k == 0 and target == "neuron"):
                 current = s_prev
             else:
@@ -437,10 +450,14 @@ class Network:
             by_layer.setdefault(li, []).append((key, var))
         t_start = time.perf_counter()
         outs = []
+        keep = {j for layer in self.layers for j in (layer.sources or ())}
         for c0 in range(0, n_t, chunk):
             s = seq[c0:c0 + chunk]
             n_c = s.shape[0]
+            kept: dict[int, np.ndarray] = {}
             for k, layer in enumerate(self.layers):
+                if layer.sources is not None:
+                    s = layer.gather(kept)  # type: ignore[arg-type]
                 if layer.synapse is None or (k == 0 and target == "neuron"):
                     a = s
                 else:
@@ -453,6 +470,8 @@ class Network:
                     for key, var in probes_here:
                         rec[key].append(self._probe(k, var))
                 s = res
+                if k in keep:
+                    kept[k] = res
             outs.append(s)
         self.time_step += n_t
         self.step_seconds += time.perf_counter() - t_start
