@@ -153,6 +153,10 @@ def _slayer_cases() -> dict[str, Callable[[Path], Case]]:
             "slayer-cuba-conv-pool-flatten-dense",
             lambda: ([c.Conv(CUBA, 2, 4, 3, padding=1), c.Pool(CUBA, 2), c.Flatten(),
                       c.Dense(CUBA, 4 * 4 * 4, 6)], spikes(2, 8, 8, p=0.4))),
+        "slayer-cuba-conv-ceil-pool": _slayer_case(  # 7x7 pooled by 2: ceil mode, 4x4
+            "slayer-cuba-conv-ceil-pool",
+            lambda: ([c.Conv(CUBA, 2, 4, 3, padding=1), c.Pool(CUBA, 2), c.Flatten(),
+                      c.Dense(CUBA, 4 * 4 * 4, 6)], spikes(2, 7, 7, p=0.4))),
         "slayer-cuba-conv-stride-groups": _slayer_case(
             "slayer-cuba-conv-stride-groups",
             lambda: ([c.Conv(CUBA, 4, 4, 3, stride=2, padding=1, groups=2)],

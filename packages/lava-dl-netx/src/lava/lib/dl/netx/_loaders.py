@@ -624,19 +624,48 @@ def _pool_kernel(layer: Any, ctx: LoadContext, channels: int) -> tuple[np.ndarra
     return np.repeat(kw, channels, axis=0), kernel
 
 
+def _ceil_pool(hw: tuple[int, ...], kernel: tuple[int, int], geo: dict[str, Any]
+               ) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Ceil-mode output size and the zeros appended at the bottom/right (hdf5 format rule):
+    ``ceil((n + 2p - d(k-1) - 1)/s) + 1``, one fewer when the last window would start at or
+    beyond ``n + p``."""
+    size, extra = [], []
+    for n, k, s, p, d in zip(hw, kernel, geo["stride"], geo["padding"], geo["dilation"],
+                             strict=True):
+        span = d * (k - 1) + 1
+        padded = n + 2 * p
+        out = max(1, -(-(padded - span) // s) + 1)
+        if out > 1 and (out - 1) * s >= n + p:
+            out -= 1
+        size.append(out)
+        extra.append(max(0, (out - 1) * s + span - padded))
+    return (size[0], size[1]), (extra[0], extra[1])
+
+
 def load_pool(layer: Any, ctx: LoadContext) -> LayerPlan:
-    """``pool``: per-channel sum pooling (a grouped conv with the constant pool weight)."""
+    """``pool``: per-channel sum pooling (a grouped conv with the constant pool weight).
+
+    A stored output size in ceil mode (slayer pools sizes that are not a multiple of the stride
+    that way) sets :attr:`ConvSynapse.pad_end`: the input is zero-padded at the bottom and right
+    up to whole windows.
+    """
     in_shape = _spatial_in(layer, ctx, None)
     c = in_shape[0]
     weight, kernel = _pool_kernel(layer, ctx, c)
     geo = _geometry(layer, ctx, kernel)
     hw = conv_output_shape(in_shape[1:], kernel, geo["stride"], geo["padding"], geo["dilation"])
+    ceil_hw, pad_end = _ceil_pool(in_shape[1:], kernel, geo)
+    stored = tuple(_shape(layer))
+    if stored == (c, *ceil_hw) and ceil_hw != hw:
+        hw = ceil_hw  # slayer's ceil mode: the input is zero-padded up to whole windows
+    else:
+        pad_end = (0, 0)
     shape = _check_out(layer, ctx, (c, *hw))
     neuron = translate_neuron(layer, ctx, role="synapse", bias=getattr(layer, "bias", None),
                               shape=shape)
     syn = ConvSynapse(weight=weight, in_shape=in_shape, out_shape=shape, groups=c,
                       delay=_chan_delay(getattr(layer, "delay", None), c, ctx, layer),
-                      origin="pool", **geo)
+                      origin="pool", pad_end=pad_end, **geo)
     return LayerPlan(index=ctx.index, type=layer.type, shape=shape, neuron=neuron, synapse=syn,
                      input_shape=in_shape, input_message_bits=ctx.input_message_bits)
 

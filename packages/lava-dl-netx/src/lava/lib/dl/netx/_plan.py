@@ -188,6 +188,10 @@ class ConvSynapse(SynapsePlan):
         Imaginary kernel of a complex conv (same shape), or None.
     origin : str
         File layer type this came from (``'conv'`` or ``'pool'``).
+    pad_end : tuple of int
+        ``(H, W)`` extra zeros appended at the bottom and right of the (already padded) input:
+        slayer's ceil-mode pooling, whose last window may reach past the input. ``(0, 0)`` for
+        every other layer.
     """
 
     weight: np.ndarray = None  # type: ignore[assignment]
@@ -200,6 +204,7 @@ class ConvSynapse(SynapsePlan):
     delay: np.ndarray | None = None
     weight_imag: np.ndarray | None = None
     origin: str = "conv"
+    pad_end: tuple[int, int] = (0, 0)
     kind: str = field(init=False, default="conv")
 
     @property

@@ -209,7 +209,7 @@ def _conv_block(plan: P.LayerPlan, neuron_params: dict[str, ty.Any], bias: ty.An
                   neuron_params=neuron_params, weight=syn.lava_weight(), bias=_to_lava(bias),
                   stride=syn.stride[::-1], padding=syn.padding[::-1],
                   dilation=syn.dilation[::-1], groups=syn.groups, delay=syn.delay,
-                  input_message_bits=plan.input_message_bits)
+                  input_message_bits=plan.input_message_bits, pad_end=syn.pad_end[::-1])
     if syn.weight_imag is not None:
         return B.ComplexConv(weight_imag=syn.lava_weight(syn.weight_imag), **common)
     cls = B.Pool if syn.origin == "pool" else B.Conv

@@ -345,8 +345,8 @@ def _lava_to_torch_kernel(w: np.ndarray) -> np.ndarray:
 
 def _conv_synapse(weight: np.ndarray, *, input_shape: tuple[int, ...], shape: tuple[int, ...],
                   stride: ty.Any, padding: ty.Any, dilation: ty.Any, groups: int,
-                  delay: ty.Any, num_message_bits: int) -> AbstractProcess:
-    if delay is None or not np.any(np.asarray(delay)):
+                  delay: ty.Any, num_message_bits: int, pad_end: ty.Any = 0) -> AbstractProcess:
+    if (delay is None or not np.any(np.asarray(delay))) and not np.any(np.asarray(pad_end)):
         return _syn.Conv(weight=weight, input_shape=input_shape, padding=_xy(padding),
                          stride=_xy(stride), dilation=_xy(dilation), groups=int(groups),
                          num_message_bits=int(num_message_bits))
@@ -354,7 +354,7 @@ def _conv_synapse(weight: np.ndarray, *, input_shape: tuple[int, ...], shape: tu
     return _syn.DelayConv(weight=_lava_to_torch_kernel(weight), input_shape=input_shape,
                           output_shape=shape, stride=rev(stride), padding=rev(padding),
                           dilation=rev(dilation), groups=int(groups), delay=delay,
-                          num_message_bits=int(num_message_bits))
+                          num_message_bits=int(num_message_bits), pad_end=rev(pad_end))
 
 
 class Conv(AbstractBlock):
@@ -375,6 +375,9 @@ class Conv(AbstractBlock):
     delay : array_like, optional
         One delay per output channel (a :class:`~lava.lib.dl.netx.procs.synapses.DelayConv`
         synapse is used; lava-dl 0.6 ignored conv delays, bug B11).
+    pad_end : int or (X, Y) pair, optional
+        Zeros appended at the end of the X and Y axes of the padded input (ceil-mode pooling;
+        a ``DelayConv`` synapse is used).
     input_message_bits : int
     """
 
@@ -393,7 +396,8 @@ class Conv(AbstractBlock):
             np.asarray(weight).astype(np.int32), input_shape=self.input_shape, shape=self.shape,
             stride=kwargs.get("stride", 1), padding=kwargs.get("padding", 0),
             dilation=kwargs.get("dilation", 1), groups=kwargs.get("groups", 1),
-            delay=kwargs.get("delay"), num_message_bits=self.input_message_bits)
+            delay=kwargs.get("delay"), num_message_bits=self.input_message_bits,
+            pad_end=kwargs.get("pad_end", 0))
 
     def _finish(self, kwargs: dict[str, ty.Any]) -> None:
         self.neuron = self._neuron(kwargs.get("bias"))

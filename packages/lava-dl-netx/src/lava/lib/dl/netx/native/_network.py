@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -83,6 +84,7 @@ class Layer:
             )
         self.neuron: NeuronModel = NEURON_MODELS[kind](plan.neuron, self.shape)
         self.synapse: SynapseModel | None = None
+        self.pad_end: tuple[int, int] = (0, 0)
         #: Positions of the blocks concatenated into this block's input (concat), else None.
         self.sources: tuple[int, ...] | None = plan.sources
         if plan.synapse is not None and plan.synapse.kind != "identity":
@@ -91,7 +93,13 @@ class Layer:
                 raise ValueError(
                     f"layer {plan.index} ({plan.type}): no native model for synapse {skind!r}"
                 )
-            self.synapse = SYNAPSE_MODELS[skind](plan.synapse, self.shape)
+            syn_plan = plan.synapse
+            self.pad_end: tuple[int, int] = tuple(getattr(syn_plan, "pad_end", (0, 0)))
+            if any(self.pad_end):  # ceil-mode pooling: the synapse sees the padded input
+                c, h, w = syn_plan.in_shape  # type: ignore[attr-defined]
+                syn_plan = replace(syn_plan, in_shape=(c, h + self.pad_end[0],
+                                                       w + self.pad_end[1]), pad_end=(0, 0))
+            self.synapse = SYNAPSE_MODELS[skind](syn_plan, self.shape)
             if plan.input_message_bits == 0:  # binary port: messages are 0/1 spikes
                 self.synapse.absmax = 1
             if hasattr(self.neuron, "set_input_bound"):
@@ -125,9 +133,19 @@ class Layer:
     def feed(self, s_prev: np.ndarray) -> None:
         """Give the synapse the presynaptic message of this step."""
         assert self.synapse is not None
+        self.synapse.push(self.prepare(s_prev))
+
+    def prepare(self, s: np.ndarray) -> np.ndarray:
+        """The incoming message as the synapse reads it: ``(B, *in_shape)`` flattened to
+        ``(B, N)`` for a dense synapse after a spatial block; ``(..., C, H, W)`` zero-padded at
+        the bottom/right for ceil-mode pooling."""
         if self.plan.flatten_input:
-            s_prev = s_prev.reshape(s_prev.shape[0], -1)
-        self.synapse.push(s_prev)
+            return s.reshape(s.shape[0], -1)
+        if self.synapse is not None and any(self.pad_end):
+            eh, ew = self.pad_end
+            pad = [(0, 0)] * (s.ndim - 2) + [(0, eh), (0, ew)]
+            return np.pad(s, pad)
+        return s
 
     def fire(self, a: np.ndarray, t: int) -> np.ndarray:
         """Run the neuron on current ``a`` at step ``t``; return and remember its message."""
@@ -461,7 +479,12 @@ class Network:
                 if layer.synapse is None or (k == 0 and target == "neuron"):
                     a = s
                 else:
-                    s_in = s.reshape(n_c, batch, -1) if layer.plan.flatten_input else s
+                    if layer.plan.flatten_input:
+                        s_in = s.reshape(n_c, batch, -1)
+                    elif any(layer.pad_end):
+                        s_in = layer.prepare(s)
+                    else:
+                        s_in = s
                     a = layer.synapse.run_sequence(s_in)
                 res = np.empty((n_c, batch, *layer.shape), dtype=np.int64)
                 probes_here = by_layer.get(k, ())

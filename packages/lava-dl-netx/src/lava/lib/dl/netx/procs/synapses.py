@@ -128,7 +128,8 @@ class _ConvLike(AbstractProcess):
     def __init__(self, *, weight: np.ndarray, input_shape: tuple[int, int, int],
                  output_shape: tuple[int, int, int], stride: ty.Any = 1, padding: ty.Any = 0,
                  dilation: ty.Any = 1, groups: int = 1, delay: ty.Any = None,
-                 num_message_bits: int = 0, name: str | None = None) -> None:
+                 num_message_bits: int = 0, pad_end: ty.Any = 0,
+                 name: str | None = None) -> None:
         w = np.asarray(weight)
         if w.ndim != 4:
             raise ValueError(f"weight must be 4-D (torch layout), got shape {w.shape}")
@@ -149,7 +150,7 @@ class _ConvLike(AbstractProcess):
         super().__init__(weight=np.asarray(w, dtype=np.int64), input_shape=input_shape,
                          output_shape=output_shape, stride=_pair(stride),
                          padding=_pair(padding), dilation=_pair(dilation), groups=int(groups),
-                         delay=d, name=name)
+                         delay=d, pad_end=_pair(pad_end), name=name)
         max_delay = int(d.max()) if d.size else 0
         self.s_in = InPort(shape=input_shape)
         self.a_out = OutPort(shape=output_shape)
@@ -194,6 +195,8 @@ class DelayConv(_ConvLike):
         ``(C_out, C_in/groups, kH, kW)`` integer kernel (torch layout, not flipped).
     input_shape, output_shape, stride, padding, dilation, groups, delay, num_message_bits
         As :class:`ConvTranspose`.
+    pad_end : int or (H, W) pair
+        Zeros appended at the bottom and right of the padded input (ceil-mode pooling).
     """
 
 
@@ -224,6 +227,9 @@ class _PyConvLikeModel(PyLoihiProcessModel):
         self._pos = (self._pos + 1) % length
         s = self.s_in.recv().astype(np.int64)
         x = s.transpose(2, 1, 0)[None]  # (1, C, H, W)
+        eh, ew = self.proc_params.get("pad_end", (0, 0))
+        if eh or ew:  # ceil-mode pooling: zeros at the bottom and right
+            x = np.pad(x, ((0, 0), (0, 0), (0, eh), (0, ew)))
         y = wrap_signed(self._apply(x)[0], 24).transpose(2, 1, 0)  # (X, Y, C_out)
         for d, mask in self._masks:
             slot = (self._pos + d) % length
