@@ -24,6 +24,7 @@ from .._plan import (
     SigmaDeltaNeuron,
     SigmaNeuron,
 )
+from ._numba import kernels
 from ._ops import STATE_LIMIT, _outside, clip_state, decay, rtz_shift, wrap_current
 
 __all__ = ["NEURON_MODELS", "NeuronModel", "register_neuron_model"]
@@ -57,6 +58,26 @@ class NeuronModel:
         """Advance one step with input ``a`` at time step ``t`` (from 1); return the message
         (bool for binary spikes, int64 for graded messages)."""
         raise NotImplementedError
+
+    def run_sequence(self, state: State, a: np.ndarray, t0: int) -> np.ndarray:
+        """Advance ``T`` steps at once; same result and final state as ``T`` :meth:`step` calls.
+
+        Parameters
+        ----------
+        state : dict of str to np.ndarray
+            The state, updated.
+        a : np.ndarray
+            Inputs ``(T, B, *shape)`` (``(T, 2, B, *shape)`` for complex inputs).
+        t0 : int
+            Number of the first step (from 1).
+
+        Returns
+        -------
+        np.ndarray
+            Messages ``(T, B, *shape)``, dtype as :meth:`step` returns.
+        """
+        outs = [self.step(state, a[j], t0 + j) for j in range(a.shape[0])]
+        return np.stack(outs)
 
 
 NEURON_MODELS: dict[str, type[NeuronModel]] = {}
@@ -108,6 +129,10 @@ class LIFModel(NeuronModel):
         self.vth = int(plan.vth) << 6
         self.check_u = self.check_v = True
         self._input_bound: int | None = None
+        self._nb = kernels()
+        one = float(1 << 12)
+        self._fu = (one - self.decay_u) / one  # decay factors of the numba kernel
+        self._fv = (one - self.decay_v) / one
 
     def set_input_bound(self, bound: int | None) -> None:
         """Declare ``|a| <= bound`` for every input; the 24-bit wrap of ``u`` and the clip of
@@ -136,6 +161,8 @@ class LIFModel(NeuronModel):
         self.bias_mant = bias_mant
         self.bias = _bias(bias_mant, self.plan.bias_exp)
         self._bias_f = None if bias_mant is None else np.asarray(self.bias, dtype=np.float64)
+        self._bias_flat = (np.zeros(int(np.prod(self.shape)), dtype=np.float64)
+                           if self._bias_f is None else np.ascontiguousarray(self._bias_f).ravel())
         if getattr(self, "_input_bound", None) is not None:
             self.set_input_bound(self._input_bound)  # the voltage bound depends on the bias
 
@@ -152,7 +179,38 @@ class LIFModel(NeuronModel):
         x *= ((1 << 12) - d) / (1 << 12)
         np.trunc(x, out=x)
 
+    def _fast_state(self, state: State) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(u, v)`` as ``(B, M)`` views for the numba kernel, or None (numpy path)."""
+        if self._nb is None or type(self) is not LIFModel:
+            return None
+        u, v = state["u"], state["v"]
+        for x in (u, v):
+            if x.dtype != np.float64 or not x.flags.c_contiguous or x.shape[1:] != self.shape:
+                return None
+        return u.reshape(u.shape[0], -1), v.reshape(v.shape[0], -1)
+
+    def _kernel(self, uv: tuple[np.ndarray, np.ndarray], a: np.ndarray, t0: int) -> np.ndarray:
+        u2, v2 = uv
+        n_t, n_b = a.shape[0], u2.shape[0]
+        a3 = np.asarray(a).reshape(n_t, n_b, -1)
+        if a3.dtype.kind not in "biuf":
+            a3 = a3.astype(np.int64)
+        s = np.empty(a3.shape, dtype=np.bool_)
+        p = self.plan
+        self._nb.lif_run(u2, v2, a3, self._bias_flat, self._fu, self._fv, float(self.vth),
+                         int(p.reset_interval or 0), int(p.reset_offset), int(t0), s)
+        return s.reshape(n_t, n_b, *self.shape)
+
+    def run_sequence(self, state: State, a: np.ndarray, t0: int) -> np.ndarray:  # noqa: D102
+        uv = self._fast_state(state)
+        if uv is None or a.shape[1:] != state["u"].shape:
+            return super().run_sequence(state, a, t0)
+        return self._kernel(uv, a, t0)
+
     def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
+        uv = self._fast_state(state)
+        if uv is not None and np.shape(a) == state["u"].shape:
+            return self._kernel(uv, np.asarray(a)[None], t)[0]
         _periodic_reset(state, self.plan, t, ("u", "v"))
         u, v = state["u"], state["v"]
         if self.decay_u == 1 << 12:
@@ -217,6 +275,9 @@ class DeltaModel(NeuronModel):
         super().__init__(plan, shape)
         self.exp = int(plan.spike_exp) + int(plan.state_exp)
         self.vth = int(plan.vth) << self.exp
+        self._nb = kernels()
+        self._relu = False
+        self._bias_flat = np.zeros(int(np.prod(self.shape)), dtype=np.int64)
 
     def _delta(self, state: State, x: np.ndarray) -> np.ndarray:
         delta = x - state["act"] + state["residue"]
@@ -230,7 +291,46 @@ class DeltaModel(NeuronModel):
         state["act"] = x
         return s >> int(self.plan.state_exp)
 
+    def _fast_states(self, state: State) -> list[np.ndarray] | None:
+        """The states as ``(B, M)`` int64 views for the numba kernel, or None (numpy path)."""
+        if self._nb is None or type(self) not in (DeltaModel, SigmaDeltaModel):
+            return None
+        views = []
+        for n in self.state_names:
+            x = state[n]
+            if x.dtype != np.int64 or not x.flags.c_contiguous or x.shape[1:] != self.shape:
+                return None
+            views.append(x.reshape(x.shape[0], -1))
+        return views
+
+    def _kernel(self, views: list[np.ndarray], a: np.ndarray) -> np.ndarray:
+        has_sigma = len(views) == 4
+        sigma = views[0] if has_sigma else views[-1]
+        act, residue, error = views[-3:]
+        n_t, n_b = a.shape[0], act.shape[0]
+        a3 = np.asarray(a).reshape(n_t, n_b, -1)
+        if a3.dtype.kind not in "biu":
+            a3 = a3.astype(np.int64)
+        out = np.empty(a3.shape, dtype=np.int64)
+        p = self.plan
+        self._nb.sigma_delta_run(has_sigma, sigma, act, residue, error, a3, self.exp,
+                                 self._bias_flat, self._relu, self.vth, int(p.state_exp),
+                                 bool(p.cum_error), out)
+        return out.reshape(n_t, n_b, *self.shape)
+
+    def run_sequence(self, state: State, a: np.ndarray, t0: int) -> np.ndarray:  # noqa: D102
+        views = self._fast_states(state)
+        if views is None or a.shape[1:] != state["act"].shape:
+            return super().run_sequence(state, a, t0)
+        return self._kernel(views, a)
+
     def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
+        views = self._fast_states(state)
+        if views is not None and np.shape(a) == state["act"].shape:
+            return self._kernel(views, np.asarray(a)[None])[0]
+        return self._step_numpy(state, a)
+
+    def _step_numpy(self, state: State, a: np.ndarray) -> np.ndarray:
         return self._delta(state, np.asarray(a, dtype=np.int64) << self.exp)
 
 
@@ -255,6 +355,7 @@ class SigmaDeltaModel(DeltaModel):
                 f"{sorted(ACTIVATIONS)}"
             )
         self.act_fn = _ACTIVATION_FUNCS[mode]
+        self._relu = mode == "RELU"
         self.set_bias(plan.bias)
 
     def set_bias(self, bias: np.ndarray | None) -> None:
@@ -263,8 +364,10 @@ class SigmaDeltaModel(DeltaModel):
             None if bias is None else np.broadcast_to(np.asarray(bias, np.int64), self.shape),
             self.exp,
         )
+        self._bias_flat = np.zeros(int(np.prod(self.shape)), dtype=np.int64) + np.ravel(
+            np.broadcast_to(self.bias, self.shape))
 
-    def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
+    def _step_numpy(self, state: State, a: np.ndarray) -> np.ndarray:
         state["sigma"] = state["sigma"] + a
         return self._delta(state, self.act_fn(state["sigma"] + self.bias))
 
@@ -278,6 +381,14 @@ class SigmaModel(NeuronModel):
     def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
         state["sigma"] = state["sigma"] + a
         return state["sigma"].copy()
+
+    def run_sequence(self, state: State, a: np.ndarray, t0: int) -> np.ndarray:  # noqa: D102
+        if a.shape[1:] != state["sigma"].shape:
+            return super().run_sequence(state, a, t0)
+        out = np.cumsum(a, axis=0, dtype=np.int64)
+        out += state["sigma"]
+        state["sigma"] = out[-1].copy()
+        return out
 
 
 class _ResonatorBase(NeuronModel):
