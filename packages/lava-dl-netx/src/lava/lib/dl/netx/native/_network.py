@@ -486,19 +486,24 @@ class Network:
                     else:
                         s_in = s
                     a = layer.synapse.run_sequence(s_in)
-                res = np.empty((n_c, batch, *layer.shape), dtype=np.int64)
                 probes_here = by_layer.get(k, ())
-                for j in range(n_c):
-                    res[j] = layer.fire(a[j], self.time_step + c0 + j + 1)
-                    for key, var in probes_here:
-                        rec[key].append(self._probe(k, var))
+                if not probes_here and not layer.neuron.complex_input:
+                    # whole chunk in one call (numba kernels loop over time inside)
+                    res = layer.neuron.run_sequence(layer.state, a, self.time_step + c0 + 1)
+                    layer.a, layer.s = a[-1], res[-1]
+                else:
+                    res = np.empty((n_c, batch, *layer.shape), dtype=np.int64)
+                    for j in range(n_c):
+                        res[j] = layer.fire(a[j], self.time_step + c0 + j + 1)
+                        for key, var in probes_here:
+                            rec[key].append(self._probe(k, var))
                 s = res
                 if k in keep:
                     kept[k] = res
             outs.append(s)
         self.time_step += n_t
         self.step_seconds += time.perf_counter() - t_start
-        return np.concatenate(outs, axis=0)
+        return np.concatenate(outs, axis=0).astype(np.int64, copy=False)
 
     def set_bias(self, layer: int, bias: Any) -> None:
         """Set the bias mantissa of block ``layer`` (file order; LIF/ALIF/sigma-delta)."""
