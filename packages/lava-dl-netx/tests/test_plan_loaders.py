@@ -239,7 +239,8 @@ def test_a_third_party_loader_extends_netx_through_the_registry():
         w = np.asarray(layer.fields["gain"], dtype=np.int64) * np.eye(n, dtype=np.int64)
         return P.LayerPlan(index=ctx.index, type=layer.type, shape=(n,),
                            neuron=P.SigmaNeuron(), synapse=P.DenseSynapse(weight=w),
-                           input_shape=ctx.prev_shape)
+                           input_shape=ctx.prev_shape,
+                           input_message_bits=ctx.input_message_bits)  # graded port
 
     registry = L.loader_registry()
     registry.register("acme/gated", load_gated, origin="test")

@@ -105,6 +105,8 @@ class Layer:
             if hasattr(self.neuron, "set_input_bound"):
                 self.neuron.set_input_bound(self.synapse.output_bound())
         self.recurrent = isinstance(self.synapse, RecurrentDenseModel)
+        #: The synapse reads spikes: any nonzero incoming value counts as 1 (Lava's binary port).
+        self.binary_port = self.synapse is not None and plan.input_message_bits == 0
         self.state: dict[str, np.ndarray] = {}
         self.s: np.ndarray | None = None
         self.a: np.ndarray | None = None
@@ -135,13 +137,17 @@ class Layer:
         assert self.synapse is not None
         self.synapse.push(self.prepare(s_prev))
 
-    def prepare(self, s: np.ndarray) -> np.ndarray:
-        """The incoming message as the synapse reads it: ``(B, *in_shape)`` flattened to
-        ``(B, N)`` for a dense synapse after a spatial block; ``(..., C, H, W)`` zero-padded at
-        the bottom/right for ceil-mode pooling."""
+    def prepare(self, s: np.ndarray, *, lead: int = 1) -> np.ndarray:
+        """The incoming message as the synapse reads it (``lead`` leading axes: 1 for a step
+        ``(B, *in_shape)``, 2 for a chunk ``(T, B, *in_shape)``): any nonzero value counts as 1
+        at a binary port (``input_message_bits == 0``, as Lava's synapses read it); flattened
+        for a dense synapse after a spatial block; zero-padded at the bottom and right for
+        ceil-mode pooling."""
+        if self.binary_port and s.dtype != np.bool_:
+            s = s != 0
         if self.plan.flatten_input:
-            return s.reshape(s.shape[0], -1)
-        if self.synapse is not None and any(self.pad_end):
+            return s.reshape(*s.shape[:lead], -1)
+        if any(self.pad_end):
             eh, ew = self.pad_end
             pad = [(0, 0)] * (s.ndim - 2) + [(0, eh), (0, ew)]
             return np.pad(s, pad)
@@ -479,13 +485,7 @@ class Network:
                 if layer.synapse is None or (k == 0 and target == "neuron"):
                     a = s
                 else:
-                    if layer.plan.flatten_input:
-                        s_in = s.reshape(n_c, batch, -1)
-                    elif any(layer.pad_end):
-                        s_in = layer.prepare(s)
-                    else:
-                        s_in = s
-                    a = layer.synapse.run_sequence(s_in)
+                    a = layer.synapse.run_sequence(layer.prepare(s, lead=2))
                 probes_here = by_layer.get(k, ())
                 if not probes_here and not layer.neuron.complex_input:
                     # whole chunk in one call (numba kernels loop over time inside)
