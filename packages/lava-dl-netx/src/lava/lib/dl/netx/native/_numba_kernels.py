@@ -134,6 +134,18 @@ def _add_scaled_rows(acc, w, ai, wi, vals, n):  # pragma: no cover - jitted
 
 
 @numba.njit(cache=True, nogil=True)
+def nonzero_per_row(x):  # pragma: no cover - jitted
+    """Number of nonzero entries of each row of the 2-D ``x`` (int64 ``(R,)``)."""
+    out = np.zeros(x.shape[0], dtype=np.int64)
+    for r in range(x.shape[0]):
+        nz = 0
+        for k in range(x.shape[1]):
+            nz += x[r, k] != 0
+        out[r] = nz
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
 def _count_rows(x, max_active):  # pragma: no cover - jitted
     """Nonzero entries of ``x`` ``(B, C, H, W)`` per row ``(B, C, H)``, and their total, or
     -1 as soon as the total exceeds ``max_active``."""
@@ -154,16 +166,19 @@ def _count_rows(x, max_active):  # pragma: no cover - jitted
 
 
 @numba.njit(cache=True, nogil=True)
-def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active,
+def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active, row_abs_sum,
                  out):  # pragma: no cover - jitted
     """Event-driven correlation (one channel group).
 
     ``x`` ``(B, C_in, H, W)`` (bool or int); ``w`` int64 ``(C_in kH kW, C_out)`` (row
-    ``(c kH + ky) kW + kx`` holds ``weight[:, c, ky, kx]``); ``out`` int64 ``(B, C_out, Ho, Wo)``
-    receives the sums. Returns the number of nonzero inputs, or -1 (``out`` untouched) when
+    ``(c kH + ky) kW + kx`` holds ``weight[:, c, ky, kx]``); ``out`` int64 ``(B, C_out, Ho, Wo)``,
+    **zeroed by the caller**, receives the sums. Returns the number of nonzero inputs, or -1 (``out`` untouched) when
     there are more than ``max_active`` (the caller then uses the dense product). Per sample,
     the (output position, weight row) pairs every nonzero input reaches are listed, the weight
     rows are added into a channel-last accumulator, which is transposed into ``out``.
+    The sums of a sample are wrapped to signed 24 bit unless
+    ``max|x| * row_abs_sum < 2**23`` (``row_abs_sum``: largest sum of absolute weights of an
+    output channel) proves them in range.
     """
     n_b, n_c, n_h, n_w = x.shape
     n_o, ho, wo = out.shape[1], out.shape[2], out.shape[3]
@@ -180,6 +195,7 @@ def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active,
     for b in range(n_b):
         n = 0
         binary = True
+        vmax = 0
         for c in range(n_c):
             for i in range(n_h):
                 if rows[b, c, i] == 0:
@@ -190,6 +206,8 @@ def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active,
                         continue
                     if val != 1:
                         binary = False
+                        if abs(val) > vmax:
+                            vmax = abs(val)
                     for p in range(ycnt[i]):
                         arow = yout[i, p] * wo
                         wrow = (c * kh + ytap[i, p]) * kw
@@ -198,13 +216,28 @@ def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active,
                             wi[n] = wrow + xtap[k, q]
                             vals[n] = val
                             n += 1
-        acc[:, :] = 0
-        if binary:
-            _add_rows(acc, w, ai, wi, n)
+        if n == 0:
+            continue  # out[b] stays zero
+        if n * 8 < ho * wo:  # few pairs: add straight into out (strided) instead of a
+            # channel-last accumulator and its transposition
+            for j in range(n):
+                oy, ox = ai[j] // wo, ai[j] % wo
+                v = vals[j]
+                for o in range(n_o):
+                    out[b, o, oy, ox] += v * w[wi[j], o]
         else:
-            _add_scaled_rows(acc, w, ai, wi, vals, n)
-        for o in range(n_o):
-            for i in range(ho):
-                for k in range(wo):
-                    out[b, o, i, k] = acc[i * wo + k, o]
+            acc[:, :] = 0
+            if binary:
+                _add_rows(acc, w, ai, wi, n)
+            else:
+                _add_scaled_rows(acc, w, ai, wi, vals, n)
+            for o in range(n_o):
+                for i in range(ho):
+                    for k in range(wo):
+                        out[b, o, i, k] = acc[i * wo + k, o]
+        if max(vmax, 1) * row_abs_sum >= 8388608:  # wrap to signed 24 bit
+            for o in range(n_o):
+                for i in range(ho):
+                    for k in range(wo):
+                        out[b, o, i, k] = ((out[b, o, i, k] + 8388608) & 16777215) - 8388608
     return count

@@ -188,10 +188,20 @@ class SynapseModel:
         line = self.line
         n_t, batch = s.shape[0], s.shape[1]
         length = line.length
+        flat = s.reshape(n_t * batch, *s.shape[2:])
+        contribs = list(self.contributions(flat))
+        if length == 1 and len(contribs) == 1 and contribs[0][0] == 0 \
+                and contribs[0][1] is None and contribs[0][3] is None:
+            # no delay: the currents are the products shifted by one step
+            x = contribs[0][2].reshape(n_t, *line.slot_shape).astype(np.int64, copy=False)
+            y = np.empty((n_t, *line.slot_shape), dtype=np.int64)
+            y[0] = line.pop()
+            y[1:] = x[:-1]
+            line.add(x[-1])
+            return y
         y = np.zeros((n_t + length, *line.slot_shape), dtype=np.int64)
         y[:length] = line.pending
-        flat = s.reshape(n_t * batch, *s.shape[2:])
-        for d, mask, x, part in self.contributions(flat):
+        for d, mask, x, part in contribs:
             x = x.reshape(n_t, batch, *self.out_shape)
             tgt = y[1 + d:1 + d + n_t]
             if part is not None:
@@ -326,8 +336,12 @@ class _ConvBase(SynapseModel):
                 (int(v), (d == v)[:, None, None]) for v in np.unique(d)
             ]
 
-    def _deliver(self, x: np.ndarray, part: int | None) -> Iterator[Contribution]:
-        x = wrap_signed(x, 24)
+    def _deliver(self, x: np.ndarray, part: int | None,
+                 wrapped: bool = False) -> Iterator[Contribution]:
+        kernels_ = getattr(self, "kernels", ())
+        if not wrapped and (self.absmax is None or not kernels_
+                            or self.absmax * max(k.row_abs_sum for k in kernels_) >= 1 << 23):
+            x = wrap_signed(x, 24)  # else |x| < 2**23 is proven: nothing to wrap, no scan
         if self.delay is None:
             yield 0, None, x, part
         else:
@@ -374,19 +388,41 @@ class ConvModel(_ConvBase):
         dense = s.shape[0] * c_out * ho * wo * c_in_g * kh * kw
         return int(self.scatter_ratio * dense / per_input)
 
-    def _conv(self, s: np.ndarray, i: int) -> np.ndarray:
+    def _conv(self, s: np.ndarray, i: int) -> tuple[np.ndarray, bool]:
+        """The products ``(B, C_out, Ho, Wo)`` and whether they are already wrapped."""
         p = self.plan
-        if self._wt and s.ndim == 4:
-            k = self.kernels[i]
-            _, c_in_g, kh, kw = k.shape
-            (sh, sw), (ph, pw), (dh, dw) = p.stride, p.padding, p.dilation
-            ho = (s.shape[2] + 2 * ph - dh * (kh - 1) - 1) // sh + 1
-            wo = (s.shape[3] + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-            out = np.zeros((s.shape[0], k.shape[0], ho, wo), dtype=np.int64)
-            n = self._nb.conv_scatter(s, self._wt[i], kh, kw, sh, sw, ph, pw, dh, dw,
-                                      self._scatter_limit(s, ho, wo), out)
-            if n >= 0:
-                return out
+        if not self._wt or s.ndim != 4:
+            return self._dense_conv(s, i), False
+        k = self.kernels[i]
+        _, c_in_g, kh, kw = k.shape
+        (sh, sw), (ph, pw), (dh, dw) = p.stride, p.padding, p.dilation
+        ho = (s.shape[2] + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+        wo = (s.shape[3] + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        limit = self._scatter_limit(s[:1], ho, wo)  # per sample
+
+        def scatter(x: np.ndarray) -> np.ndarray:
+            out = np.zeros((x.shape[0], k.shape[0], ho, wo), dtype=np.int64)
+            self._nb.conv_scatter(x, self._wt[i], kh, kw, sh, sw, ph, pw, dh, dw, x.size,
+                                  k.row_abs_sum, out)
+            return out
+
+        if s.shape[0] == 1:
+            # numpy's count is SIMD (a few µs)
+            if np.count_nonzero(s) <= limit:
+                return scatter(s), True
+            return self._dense_conv(s, i), False
+        dense = self._nb.nonzero_per_row(s.reshape(s.shape[0], -1)) > limit
+        if not dense.any():
+            return scatter(s), True
+        if dense.all():
+            return self._dense_conv(s, i), False
+        out = np.empty((s.shape[0], k.shape[0], ho, wo), dtype=np.int64)
+        out[dense] = wrap_signed(self._dense_conv(s[dense], i), 24)  # e.g. the first steps
+        out[~dense] = scatter(s[~dense])
+        return out, True
+
+    def _dense_conv(self, s: np.ndarray, i: int) -> np.ndarray:
+        p = self.plan
         return conv2d(s, self.kernels[i], p.stride, p.padding, p.dilation, self.absmax)
 
     def output_bound(self) -> int | None:  # noqa: D102
@@ -396,7 +432,8 @@ class ConvModel(_ConvBase):
 
     def contributions(self, s: np.ndarray) -> Iterator[Contribution]:  # noqa: D102
         for i in range(len(self.kernels)):
-            yield from self._deliver(self._conv(s, i), i if len(self.kernels) > 1 else None)
+            x, wrapped = self._conv(s, i)
+            yield from self._deliver(x, i if len(self.kernels) > 1 else None, wrapped)
 
 
 @register_synapse_model("convT")
