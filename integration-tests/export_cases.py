@@ -185,6 +185,13 @@ def _slayer_cases() -> dict[str, Callable[[Path], Case]]:
     cases["slayer-cuba-kwta"] = _slayer_case(
         "slayer-cuba-kwta", lambda: ([c.Dense(CUBA, 20, 12), c.KWTA(CUBA, 12, 6, 2)],
                                      spikes(20)))
+    for fam, params in (("cuba", CUBA), ("alif", ALIF), ("rf", RF), ("adrf_iz", ADRF)):
+        mod = getattr(B, fam)  # per-channel decays (slayer shared_param=False)
+        cases[f"slayer-{fam}-per-channel"] = _slayer_case(
+            f"slayer-{fam}-per-channel", lambda mod=mod, params=params: (
+                [mod.Conv({**params, "shared_param": False}, 2, 4, 3, padding=1),
+                 mod.Flatten(), mod.Dense({**params, "shared_param": False}, 4 * 8 * 8, 6)],
+                spikes(2, 8, 8, p=0.4)))
     for fam, params in (("alif", ALIF), ("rf", RF)):
         mod = getattr(B, fam)
         cases[f"slayer-{fam}-conv"] = _slayer_case(

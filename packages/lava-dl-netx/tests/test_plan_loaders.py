@@ -198,7 +198,7 @@ def test_conv_transpose_layer_shape_and_weight_layout():
     (H.DenseLayer(shape=(2,), neuron=cuba(), in_features=4, out_features=2,
                   weight=np.ones((2, 4), np.float32), delay=np.arange(3, dtype=np.float32)),
      r"delay has 3 values"),
-    (H.DenseLayer(shape=(2,), neuron=cuba(iDecay=np.array([1, 2])), in_features=4,
+    (H.DenseLayer(shape=(2,), neuron=cuba(vThMant=np.array([1, 2])), in_features=4,
                   out_features=2, weight=np.ones((2, 4), np.float32)), r"per-neuron values"),
 ])
 def test_unmappable_layers_name_index_type_and_reason(layer, pattern):

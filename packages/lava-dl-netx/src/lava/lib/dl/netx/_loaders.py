@@ -216,9 +216,36 @@ def _int_param(neuron: Any, key: str, ctx: LoadContext, layer: Any, default: Any
     if a.size != 1 and not (a.size > 1 and np.all(a == a[0])):
         raise ctx.error(
             layer, f"neuron/{key} holds {a.size} different per-neuron values; netx supports one "
-            "value per layer (export with shared_param=True)"
+            "value per layer for this field (decays may differ per channel or neuron, "
+            "thresholds may not)"
         )
     return int(a[0])
+
+
+def _decay_param(neuron: Any, key: str, ctx: LoadContext, layer: Any,
+                 shape: tuple[int, ...]) -> int | np.ndarray:
+    """A decay that slayer may export per channel or per neuron (``shared_param=False``): an
+    ``int`` when every value is the same, else an int64 array of the layer shape (file order;
+    per-channel values broadcast along the channel axis 0)."""
+    v = _param(neuron, key, ctx, layer)
+    try:
+        a = _as_int(v)
+    except (TypeError, ValueError):
+        raise ctx.error(layer, f"neuron/{key} must hold integers, got {v!r}") from None
+    flat = a.reshape(-1)
+    if flat.size == 0:
+        raise ctx.error(layer, f"neuron/{key} is empty")
+    if flat.size == 1 or np.all(flat == flat[0]):
+        return int(flat[0])
+    n = int(np.prod(shape))
+    if flat.size == n:
+        return flat.reshape(shape).copy()
+    if len(shape) > 1 and flat.size == shape[0]:
+        return np.broadcast_to(flat.reshape((-1,) + (1,) * (len(shape) - 1)), shape).copy()
+    raise ctx.error(
+        layer, f"neuron/{key} has {flat.size} values; expected 1, {shape[0]} (one per channel) "
+        f"or {n} (one per neuron of the shape {tuple(shape)})"
+    )
 
 
 def _bias(bias: Any, shape: tuple[int, ...], ctx: LoadContext, layer: Any) -> np.ndarray | None:
@@ -308,8 +335,8 @@ def _cuba(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
             stacklevel=3,
         )
     return LIFNeuron(
-        du=_int_param(neuron, "iDecay", ctx, layer) - 1,
-        dv=_int_param(neuron, "vDecay", ctx, layer),
+        du=_decay_param(neuron, "iDecay", ctx, layer, shape) - 1,
+        dv=_decay_param(neuron, "vDecay", ctx, layer, shape),
         vth=_int_param(neuron, "vThMant", ctx, layer),
         bias_mant=_bias(bias, shape, ctx, layer),
         bias_exp=6,
@@ -322,12 +349,12 @@ def _cuba(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
 def _alif(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
           shape: tuple[int, ...]) -> NeuronPlan:
     return ALIFNeuron(
-        du=_int_param(neuron, "iDecay", ctx, layer) - 1,
-        dv=_int_param(neuron, "vDecay", ctx, layer),
+        du=_decay_param(neuron, "iDecay", ctx, layer, shape) - 1,
+        dv=_decay_param(neuron, "vDecay", ctx, layer, shape),
         vth=_int_param(neuron, "vThMant", ctx, layer),
         vth_step=_int_param(neuron, "vThStep", ctx, layer),
-        th_decay=_int_param(neuron, "thDecay", ctx, layer),
-        ref_decay=_int_param(neuron, "refDecay", ctx, layer),
+        th_decay=_decay_param(neuron, "thDecay", ctx, layer, shape),
+        ref_decay=_decay_param(neuron, "refDecay", ctx, layer, shape),
         bias_mant=_bias(bias, shape, ctx, layer),
         reset_interval=ctx.reset_interval,
         reset_offset=ctx.reset_offset,
@@ -368,8 +395,8 @@ def _rf(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
     _warn_reset(ctx, layer, "resonate-and-fire")
     _no_bias(ctx, layer, bias, "resonate-and-fire")
     return RFNeuron(
-        sin_decay=_int_param(neuron, "sinDecay", ctx, layer),
-        cos_decay=_int_param(neuron, "cosDecay", ctx, layer),
+        sin_decay=_decay_param(neuron, "sinDecay", ctx, layer, shape),
+        cos_decay=_decay_param(neuron, "cosDecay", ctx, layer, shape),
         vth=_int_param(neuron, "vThMant", ctx, layer),
         izhikevich=neuron.type == "RF_IZHIKEVICH",
     )
@@ -381,12 +408,12 @@ def _adrf(neuron: Any, *, layer: Any, ctx: LoadContext, role: str, bias: Any,
     _warn_reset(ctx, layer, "adaptive resonate-and-fire")
     _no_bias(ctx, layer, bias, "adaptive resonate-and-fire")
     return ADRFNeuron(
-        sin_decay=_int_param(neuron, "sinDecay", ctx, layer),
-        cos_decay=_int_param(neuron, "cosDecay", ctx, layer),
+        sin_decay=_decay_param(neuron, "sinDecay", ctx, layer, shape),
+        cos_decay=_decay_param(neuron, "cosDecay", ctx, layer, shape),
         vth=_int_param(neuron, "vThMant", ctx, layer),
         vth_step=_int_param(neuron, "vThStep", ctx, layer),
-        th_decay=_int_param(neuron, "thDecay", ctx, layer),
-        ref_decay=_int_param(neuron, "refDecay", ctx, layer),
+        th_decay=_decay_param(neuron, "thDecay", ctx, layer, shape),
+        ref_decay=_decay_param(neuron, "refDecay", ctx, layer, shape),
         izhikevich=neuron.type == "ADRF_IZHIKEVICH",
     )
 

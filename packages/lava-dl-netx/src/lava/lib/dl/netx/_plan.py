@@ -293,8 +293,10 @@ class LIFNeuron(NeuronPlan):
 
     Attributes
     ----------
-    du, dv : int
-        Lava decays: ``du = iDecay - 1`` (so 4096 - (du + 1) = 4096 - iDecay), ``dv = vDecay``.
+    du, dv : int or np.ndarray
+        Lava decays: ``du = iDecay - 1`` (so 4096 - (du + 1) = 4096 - iDecay), ``dv = vDecay``;
+        an int64 array of the layer shape when slayer exported per-channel or per-neuron decays
+        (``shared_param=False``). The same holds for every decay of the other neuron plans.
     vth : int
         Threshold mantissa ``vThMant``.
     bias_mant : np.ndarray or None
@@ -305,8 +307,8 @@ class LIFNeuron(NeuronPlan):
         Periodic state reset (``LIFReset``), or None.
     """
 
-    du: int = 0
-    dv: int = 0
+    du: int | np.ndarray = 0
+    dv: int | np.ndarray = 0
     vth: int = 0
     bias_mant: np.ndarray | None = None
     bias_exp: int = 6
@@ -332,12 +334,12 @@ class ALIFNeuron(NeuronPlan):
     slayer's ``adaptive_threshold``).
     """
 
-    du: int = 0
-    dv: int = 0
+    du: int | np.ndarray = 0
+    dv: int | np.ndarray = 0
     vth: int = 0
     vth_step: int = 0
-    th_decay: int = 0
-    ref_decay: int = 0
+    th_decay: int | np.ndarray = 0
+    ref_decay: int | np.ndarray = 0
     bias_mant: np.ndarray | None = None
     bias_exp: int = 6
     reset_interval: int | None = None
@@ -425,8 +427,8 @@ class RFNeuron(NeuronPlan):
     :attr:`period` and :attr:`alpha` give Lava's parametrisation when needed).
     """
 
-    sin_decay: int = 0
-    cos_decay: int = 0
+    sin_decay: int | np.ndarray = 0
+    cos_decay: int | np.ndarray = 0
     vth: float = 0
     state_exp: int = 6
     decay_bits: int = 12
@@ -463,12 +465,12 @@ class ADRFNeuron(NeuronPlan):
     Izhikevich variant: spike ``im' >= θ + r``. After a spike ``r += 2θ, θ += step``.
     """
 
-    sin_decay: int = 0
-    cos_decay: int = 0
+    sin_decay: int | np.ndarray = 0
+    cos_decay: int | np.ndarray = 0
     vth: int = 0
     vth_step: int = 0
-    th_decay: int = 0
-    ref_decay: int = 0
+    th_decay: int | np.ndarray = 0
+    ref_decay: int | np.ndarray = 0
     state_exp: int = 6
     decay_bits: int = 12
     izhikevich: bool = False

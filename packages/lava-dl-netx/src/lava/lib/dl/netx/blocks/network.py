@@ -78,11 +78,19 @@ def _to_lava(a: ty.Any) -> ty.Any:
 
 
 # --------------------------------------------------------------------------- neurons
+def _decay(d: ty.Any) -> ty.Any:
+    """A plan decay for a Lava process: an int, or the per-neuron array in Lava order."""
+    return int(d) if np.ndim(d) == 0 else _to_lava(np.asarray(d, dtype=np.int64))
+
+
 @register_neuron_builder("lif")
 def _lif(n: P.LIFNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
-    params: dict[str, ty.Any] = dict(vth=int(n.vth), du=int(n.du), dv=int(n.dv),
+    params: dict[str, ty.Any] = dict(vth=int(n.vth), du=_decay(n.du), dv=_decay(n.dv),
                                      bias_exp=int(n.bias_exp), num_message_bits=0)
-    if n.reset_interval:
+    if np.ndim(n.du) or np.ndim(n.dv):  # per-neuron decays: Lava's LIF takes one per layer
+        params.update(neuron_proc=N.LIFPerNeuron, reset_interval=n.reset_interval,
+                      reset_offset=int(n.reset_offset))
+    elif n.reset_interval:
         params.update(neuron_proc=N.LIFReset, reset_interval=int(n.reset_interval),
                       reset_offset=int(n.reset_offset))
     else:
@@ -92,8 +100,9 @@ def _lif(n: P.LIFNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
 
 @register_neuron_builder("alif")
 def _alif(n: P.ALIFNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
-    return dict(neuron_proc=N.ALIF, vth=int(n.vth), du=int(n.du), dv=int(n.dv),
-                vth_step=int(n.vth_step), th_decay=int(n.th_decay), ref_decay=int(n.ref_decay),
+    return dict(neuron_proc=N.ALIF, vth=int(n.vth), du=_decay(n.du), dv=_decay(n.dv),
+                vth_step=int(n.vth_step), th_decay=_decay(n.th_decay),
+                ref_decay=_decay(n.ref_decay),
                 bias_exp=int(n.bias_exp), reset_interval=n.reset_interval,
                 reset_offset=int(n.reset_offset), num_message_bits=0), n.bias_mant
 
@@ -123,17 +132,18 @@ def _sigma(n: P.SigmaNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
 
 @register_neuron_builder("rf")
 def _rf(n: P.RFNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
-    return dict(neuron_proc=N.RF_IZ if n.izhikevich else N.RF, sin_decay=int(n.sin_decay),
-                cos_decay=int(n.cos_decay), vth=n.vth, state_exp=int(n.state_exp),
+    return dict(neuron_proc=N.RF_IZ if n.izhikevich else N.RF, sin_decay=_decay(n.sin_decay),
+                cos_decay=_decay(n.cos_decay), vth=n.vth, state_exp=int(n.state_exp),
                 decay_bits=int(n.decay_bits), num_message_bits=0), None
 
 
 @register_neuron_builder("adrf")
 def _adrf(n: P.ADRFNeuron) -> tuple[dict[str, ty.Any], ty.Any]:
-    return dict(neuron_proc=N.ADRF, sin_decay=int(n.sin_decay), cos_decay=int(n.cos_decay),
-                vth=int(n.vth), vth_step=int(n.vth_step), th_decay=int(n.th_decay),
-                ref_decay=int(n.ref_decay), state_exp=int(n.state_exp),
-                decay_bits=int(n.decay_bits), izhikevich=bool(n.izhikevich),
+    return dict(neuron_proc=N.ADRF, sin_decay=_decay(n.sin_decay),
+                cos_decay=_decay(n.cos_decay), vth=int(n.vth), vth_step=int(n.vth_step),
+                th_decay=_decay(n.th_decay), ref_decay=_decay(n.ref_decay),
+                state_exp=int(n.state_exp), decay_bits=int(n.decay_bits),
+                izhikevich=bool(n.izhikevich),
                 num_message_bits=0), None
 
 

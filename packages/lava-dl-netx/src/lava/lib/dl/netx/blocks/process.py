@@ -60,7 +60,7 @@ NEURON_SUBSTITUTES: dict[type, type] = {
 }
 
 #: Neuron classes whose bias argument is ``bias_mant`` (the others take ``bias``).
-_BIAS_MANT = (_lava_lif.LIF, _neurons.ALIF)
+_BIAS_MANT = (_lava_lif.LIF, _neurons.ALIF, _neurons.LIFPerNeuron)
 _COMPLEX = (_neurons.RF, _neurons.ADRF, _lava_rf.RF, _lava_rf_iz.RF_IZ)
 
 

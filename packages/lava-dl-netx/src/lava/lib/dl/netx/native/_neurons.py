@@ -102,6 +102,24 @@ def _bias(bias: np.ndarray | None, exp: int) -> np.ndarray | int:
     return b << exp if exp >= 0 else b >> (-exp)
 
 
+def _decay_value(d: int | np.ndarray, offset: int, shape: tuple[int, ...]) -> int | np.ndarray:
+    """A plan decay plus ``offset``: an int, or an int64 array of the neuron shape (per-neuron
+    decays, which broadcast over the batch axis of the state)."""
+    if np.ndim(d) == 0:
+        return int(d) + offset
+    return np.broadcast_to(np.asarray(d, dtype=np.int64), shape) + offset
+
+
+def _rows(a: Any, n_t: int, n_b: int, kinds: str) -> np.ndarray:
+    """``a`` as a C-contiguous ``(T, B, M)`` array for a numba kernel (int64 unless its dtype
+    kind is in ``kinds``). A strided input (e.g. one step of a time-last array) is gathered
+    once by numpy, much faster than a kernel reading one cache line per element."""
+    a = np.asarray(a)
+    if a.dtype.kind not in kinds:
+        a = a.astype(np.int64)
+    return np.ascontiguousarray(a).reshape(n_t, n_b, -1)
+
+
 def _periodic_reset(state: State, plan: Any, t: int, names: tuple[str, ...]) -> None:
     interval = plan.reset_interval
     if interval and t % interval == plan.reset_offset % interval:
@@ -124,15 +142,17 @@ class LIFModel(NeuronModel):
     def __init__(self, plan: LIFNeuron, shape: tuple[int, ...]) -> None:
         super().__init__(plan, shape)
         self.set_bias(plan.bias_mant)
-        self.decay_u = int(plan.du) + 1
-        self.decay_v = int(plan.dv)
+        self.decay_u = _decay_value(plan.du, 1, self.shape)
+        self.decay_v = _decay_value(plan.dv, 0, self.shape)
         self.vth = int(plan.vth) << 6
         self.check_u = self.check_v = True
         self._input_bound: int | None = None
         self._nb = kernels()
         one = float(1 << 12)
-        self._fu = (one - self.decay_u) / one  # decay factors of the numba kernel
-        self._fv = (one - self.decay_v) / one
+        per_neuron = np.ndim(self.decay_u) or np.ndim(self.decay_v)
+        # decay factors of the numba kernel (one per layer; per-neuron decays use numpy)
+        self._fu = None if per_neuron else (one - self.decay_u) / one
+        self._fv = None if per_neuron else (one - self.decay_v) / one
 
     def set_input_bound(self, bound: int | None) -> None:
         """Declare ``|a| <= bound`` for every input; the 24-bit wrap of ``u`` and the clip of
@@ -144,14 +164,15 @@ class LIFModel(NeuronModel):
         if bound is None:
             return
         lim = 1 << 23
-        if self.decay_u <= 0:
+        decay_u, decay_v = int(np.min(self.decay_u)), int(np.min(self.decay_v))
+        if decay_u <= 0:
             return
-        u_max = (bound * 64 * 4096) // self.decay_u + 64
+        u_max = (bound * 64 * 4096) // decay_u + 64
         self.check_u = u_max >= lim
-        if self.decay_v <= 0 or self.check_u:
+        if decay_v <= 0 or self.check_u:
             return
         b_max = 0 if self.bias_mant is None else int(np.abs(np.asarray(self.bias)).max())
-        v_max = ((u_max + b_max) * 4096) // self.decay_v + 64
+        v_max = ((u_max + b_max) * 4096) // decay_v + 64
         self.check_v = v_max > STATE_LIMIT
 
     def set_bias(self, bias_mant: np.ndarray | None) -> None:
@@ -170,7 +191,11 @@ class LIFModel(NeuronModel):
         return {n: np.zeros((batch, *self.shape), dtype=np.float64) for n in self.state_names}
 
     @staticmethod
-    def _leak(x: np.ndarray, d: int) -> None:
+    def _leak(x: np.ndarray, d: int | np.ndarray) -> None:
+        if np.ndim(d):  # per-neuron decays
+            x *= ((1 << 12) - d) / (1 << 12)
+            np.trunc(x, out=x)
+            return
         if d == 0:
             return
         if d == 1 << 12:
@@ -181,7 +206,7 @@ class LIFModel(NeuronModel):
 
     def _fast_state(self, state: State) -> tuple[np.ndarray, np.ndarray] | None:
         """``(u, v)`` as ``(B, M)`` views for the numba kernel, or None (numpy path)."""
-        if self._nb is None or type(self) is not LIFModel:
+        if self._nb is None or type(self) is not LIFModel or self._fu is None:
             return None
         u, v = state["u"], state["v"]
         for x in (u, v):
@@ -192,9 +217,7 @@ class LIFModel(NeuronModel):
     def _kernel(self, uv: tuple[np.ndarray, np.ndarray], a: np.ndarray, t0: int) -> np.ndarray:
         u2, v2 = uv
         n_t, n_b = a.shape[0], u2.shape[0]
-        a3 = np.asarray(a).reshape(n_t, n_b, -1)
-        if a3.dtype.kind not in "biuf":
-            a3 = a3.astype(np.int64)
+        a3 = _rows(a, n_t, n_b, "biuf")
         s = np.empty(a3.shape, dtype=np.bool_)
         p = self.plan
         self._nb.lif_run(u2, v2, a3, self._bias_flat, self._fu, self._fv, float(self.vth),
@@ -213,7 +236,7 @@ class LIFModel(NeuronModel):
             return self._kernel(uv, np.asarray(a)[None], t)[0]
         _periodic_reset(state, self.plan, t, ("u", "v"))
         u, v = state["u"], state["v"]
-        if self.decay_u == 1 << 12:
+        if np.ndim(self.decay_u) == 0 and self.decay_u == 1 << 12:
             np.multiply(a, 64.0, out=u)
         else:
             self._leak(u, self.decay_u)
@@ -308,9 +331,7 @@ class DeltaModel(NeuronModel):
         sigma = views[0] if has_sigma else views[-1]
         act, residue, error = views[-3:]
         n_t, n_b = a.shape[0], act.shape[0]
-        a3 = np.asarray(a).reshape(n_t, n_b, -1)
-        if a3.dtype.kind not in "biu":
-            a3 = a3.astype(np.int64)
+        a3 = _rows(a, n_t, n_b, "biu")
         out = np.empty(a3.shape, dtype=np.int64)
         p = self.plan
         self._nb.sigma_delta_run(has_sigma, sigma, act, residue, error, a3, self.exp,
@@ -401,7 +422,7 @@ class _ResonatorBase(NeuronModel):
         k = int(p.decay_bits)
         re_in = np.asarray(a_re, dtype=np.int64) << int(p.state_exp)
         im_in = np.asarray(a_im, dtype=np.int64) << int(p.state_exp)
-        c, s = int(p.cos_decay), int(p.sin_decay)
+        c, s = _decay_value(p.cos_decay, 0, self.shape), _decay_value(p.sin_decay, 0, self.shape)
         new_re = rtz_shift(c * re, k) - rtz_shift(s * im, k) + re_in
         new_im = rtz_shift(s * re, k) + rtz_shift(c * im, k) + im_in
         return clip_state(new_re), clip_state(new_im)

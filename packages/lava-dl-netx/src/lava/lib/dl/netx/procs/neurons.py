@@ -11,7 +11,9 @@ configuration (``Loihi1SimCfg`` or ``Loihi2SimCfg``, with ``select_tag`` None, `
 or ``'bit_accurate_loihi'``) then runs the fixed-point dynamics. ``isinstance(p, lava LIF)``
 still holds.
 
-Neurons Lava 0.10 lacks are written here: :class:`ALIF` (adaptive threshold LIF), :class:`RF`
+Neurons Lava 0.10 lacks are written here: :class:`LIFPerNeuron` (Lava's bit-accurate LIF
+arithmetic with per-neuron decays, which slayer exports with ``shared_param=False``; Lava's LIF
+takes one decay per population), :class:`ALIF` (adaptive threshold LIF), :class:`RF`
 and :class:`RF_IZ` taking the file's integer decays directly (fixes lava-dl bug B17, where the
 decays were re-derived from a period and lost one LSB), and :class:`ADRF` (adaptive resonator).
 
@@ -63,6 +65,7 @@ __all__ = [
     "ActivationMode",
     "Delta",
     "LIF",
+    "LIFPerNeuron",
     "LIFReset",
     "RF",
     "RF_IZ",
@@ -82,6 +85,19 @@ def _rtz(x: np.ndarray, bits: int = 12) -> np.ndarray:
 def _decay(x: np.ndarray, d: ty.Any, bits: int = 12) -> np.ndarray:
     return _rtz(np.asarray(x, dtype=np.int64) * ((1 << bits) - np.asarray(d, dtype=np.int64)),
                 bits)
+
+
+def _pvar(value: ty.Any, shape: tuple[int, ...], *, shift: int = 0) -> Var:
+    """A parameter Var: shape (1,) for a scalar, the neuron shape for a per-neuron array."""
+    a = np.asarray(value, dtype=np.int64)
+    if a.size == 1:
+        return Var(shape=(1,), init=int(a.reshape(-1)[0]) << shift)
+    return Var(shape=shape, init=np.broadcast_to(a, shape).astype(np.int64) << shift)
+
+
+def _pv(var: np.ndarray) -> ty.Any:
+    """A parameter Var's value in a model: an int for shape (1,), else the int64 array."""
+    return int(var[0]) if var.size == 1 else np.asarray(var, dtype=np.int64)
 
 
 def _wrap24(x: np.ndarray) -> np.ndarray:
@@ -180,6 +196,80 @@ class PyNetxSigmaModel(IntegerInputs, _sdn_models.PySigmaModelFixed):
     implements_process = None
 
 
+# --------------------------------------------------------------------------- LIF per neuron
+class LIFPerNeuron(AbstractProcess):
+    """Loihi CUBA LIF with one decay per neuron (Lava's bit-accurate LIF arithmetic).
+
+    Per step: ``u <- wrap24(rtz(u (4096 - (du + 1))) + (a << 6))``,
+    ``v <- clip(rtz(v (4096 - dv)) + u + (bias_mant << bias_exp), ±(2^23 - 1))``,
+    spike where ``v > vth << 6``, then ``v <- 0`` there. With ``reset_interval``, ``u`` and ``v``
+    are zeroed at the start of step ``t`` when ``t % reset_interval == reset_offset %
+    reset_interval`` (as ``LIFReset``).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Neuron shape (Lava order).
+    du, dv : int or np.ndarray
+        Decays as Lava's LIF, scalars or arrays of ``shape``.
+    vth, bias_mant, bias_exp, reset_interval, reset_offset
+        As Lava's ``LIF`` / ``LIFReset``.
+    """
+
+    def __init__(self, *, shape: tuple[int, ...], du: ty.Any = 0, dv: ty.Any = 0,
+                 vth: int = 10, bias_mant: ty.Any = 0, bias_exp: int = 0,
+                 reset_interval: int | None = None, reset_offset: int = 0,
+                 name: str | None = None) -> None:
+        super().__init__(shape=shape, reset_interval=reset_interval,
+                         reset_offset=reset_offset, name=name)
+        self.a_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.u = Var(shape=shape, init=0)
+        self.v = Var(shape=shape, init=0)
+        self.du = _pvar(du, shape)
+        self.dv = _pvar(dv, shape)
+        self.vth = Var(shape=(1,), init=int(vth))
+        self.bias_mant = Var(shape=shape, init=np.broadcast_to(np.asarray(bias_mant), shape))
+        self.bias_exp = Var(shape=(1,), init=int(bias_exp))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Neuron shape."""
+        return self.proc_params["shape"]
+
+
+@implements(proc=LIFPerNeuron, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyLIFPerNeuronModelFixed(PyLoihiProcessModel):
+    """Fixed-point LIF with per-neuron decays (equations on :class:`LIFPerNeuron`)."""
+
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
+    u: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    v: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    du: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    dv: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    vth: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    bias_mant: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=13)
+    bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=3)
+
+    def run_spk(self) -> None:  # noqa: D102
+        a = self.a_in.recv()
+        a = (np.trunc(a) if a.dtype.kind == "f" else a).astype(np.int64)
+        if _due(self):
+            self.u[:] = 0
+            self.v[:] = 0
+        e = int(self.bias_exp[0])
+        bias = self.bias_mant.astype(np.int64) << e if e >= 0 else self.bias_mant >> -e
+        u = _wrap24(_decay(self.u, _pv(self.du) + 1) + (a << 6))
+        v = np.clip(_decay(self.v, _pv(self.dv)) + u + bias, -_LIMIT, _LIMIT)
+        s = v > (int(self.vth[0]) << 6)
+        self.u[:] = u
+        self.v[:] = np.where(s, 0, v)
+        self.s_out.send(s.astype(np.int32))
+
+
 # --------------------------------------------------------------------------- ALIF
 class ALIF(AbstractProcess):
     """Adaptive-threshold LIF neuron (slayer ``ALIF``) in Loihi fixed point.
@@ -188,8 +278,9 @@ class ALIF(AbstractProcess):
     ----------
     shape : tuple of int
         Neuron shape (Lava order).
-    du, dv : int
-        Current and voltage decays as Lava's LIF (``du = iDecay - 1``, ``dv = vDecay``).
+    du, dv : int or np.ndarray
+        Current and voltage decays as Lava's LIF (``du = iDecay - 1``, ``dv = vDecay``); one
+        per neuron when arrays (as every decay here).
     vth : int
         Threshold mantissa (compared as ``vth << 6``).
     vth_step : int
@@ -219,12 +310,12 @@ class ALIF(AbstractProcess):
         self.v = Var(shape=shape, init=0)
         self.th = Var(shape=shape, init=int(vth) << 6)
         self.ref = Var(shape=shape, init=0)
-        self.du = Var(shape=(1,), init=int(du))
-        self.dv = Var(shape=(1,), init=int(dv))
+        self.du = _pvar(du, shape)
+        self.dv = _pvar(dv, shape)
         self.vth = Var(shape=(1,), init=int(vth))
         self.vth_step = Var(shape=(1,), init=int(vth_step))
-        self.th_decay = Var(shape=(1,), init=int(th_decay))
-        self.ref_decay = Var(shape=(1,), init=int(ref_decay))
+        self.th_decay = _pvar(th_decay, shape)
+        self.ref_decay = _pvar(ref_decay, shape)
         self.bias_mant = Var(shape=shape, init=np.broadcast_to(np.asarray(bias_mant), shape))
         self.bias_exp = Var(shape=(1,), init=int(bias_exp))
 
@@ -272,10 +363,10 @@ class PyALIFModelFixed(PyLoihiProcessModel):
             self.th[:] = th0
         e = int(self.bias_exp[0])
         bias = self.bias_mant.astype(np.int64) << e if e >= 0 else self.bias_mant >> -e
-        u = _wrap24(_decay(self.u, int(self.du[0]) + 1) + (a << 6))
-        v = np.clip(_decay(self.v, int(self.dv[0])) + u + bias, -_LIMIT, _LIMIT)
-        ref = _decay(self.ref, int(self.ref_decay[0]))
-        th = _decay(self.th - th0, int(self.th_decay[0])) + th0
+        u = _wrap24(_decay(self.u, _pv(self.du) + 1) + (a << 6))
+        v = np.clip(_decay(self.v, _pv(self.dv)) + u + bias, -_LIMIT, _LIMIT)
+        ref = _decay(self.ref, _pv(self.ref_decay))
+        th = _decay(self.th - th0, _pv(self.th_decay)) + th0
         s = v >= th + ref
         self.u[:] = u
         self.v[:] = v
@@ -295,8 +386,8 @@ class _Resonator(AbstractProcess):
         self.s_out = OutPort(shape=shape)
         self.real = Var(shape=shape, init=0)
         self.imag = Var(shape=shape, init=0)
-        self.sin_decay = Var(shape=(1,), init=int(sin_decay))
-        self.cos_decay = Var(shape=(1,), init=int(cos_decay))
+        self.sin_decay = _pvar(sin_decay, shape)
+        self.cos_decay = _pvar(cos_decay, shape)
         self.state_exp = Var(shape=(1,), init=int(state_exp))
         self.decay_bits = Var(shape=(1,), init=int(decay_bits))
 
@@ -363,8 +454,8 @@ class ADRF(_Resonator):
         th0 = int(vth) << int(state_exp)
         self.vth = Var(shape=(1,), init=th0)
         self.vth_step = Var(shape=(1,), init=int(vth_step) << int(state_exp))
-        self.th_decay = Var(shape=(1,), init=int(th_decay))
-        self.ref_decay = Var(shape=(1,), init=int(ref_decay))
+        self.th_decay = _pvar(th_decay, shape)
+        self.ref_decay = _pvar(ref_decay, shape)
         self.th = Var(shape=shape, init=th0)
         self.ref = Var(shape=shape, init=0)
 
@@ -386,7 +477,7 @@ class _PyResonatorModel(PyLoihiProcessModel):
         k = int(self.decay_bits[0])
         re_in = self.a_real_in.recv().astype(np.int64) << e
         im_in = self.a_imag_in.recv().astype(np.int64) << e
-        c, s = int(self.cos_decay[0]), int(self.sin_decay[0])
+        c, s = _pv(self.cos_decay), _pv(self.sin_decay)
         re, im = self.real.astype(np.int64), self.imag.astype(np.int64)
         new_re = _rtz(c * re, k) - _rtz(s * im, k) + re_in
         new_im = _rtz(s * re, k) + _rtz(c * im, k) + im_in
@@ -438,8 +529,8 @@ class PyADRFModelFixed(_PyResonatorModel):
     def run_spk(self) -> None:  # noqa: D102
         re, im = self._resonate()
         th0 = int(self.vth[0])
-        ref = _decay(self.ref, int(self.ref_decay[0]))
-        th = _decay(self.th - th0, int(self.th_decay[0])) + th0
+        ref = _decay(self.ref, _pv(self.ref_decay))
+        th = _decay(self.th - th0, _pv(self.th_decay)) + th0
         if self.proc_params.get("izhikevich", False):
             s = im >= th + ref
         else:
