@@ -241,3 +241,23 @@ def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active, row_abs_sum,
                     for k in range(wo):
                         out[b, o, i, k] = ((out[b, o, i, k] + 8388608) & 16777215) - 8388608
     return count
+
+
+@numba.njit(cache=True, nogil=True)
+def dense_scatter(x, wt, out):  # pragma: no cover - jitted
+    """Event-driven dense product: ``out[b] += x[b, j] * wt[j]`` for every nonzero
+    ``x[b, j]``; ``x`` ``(B, N)`` (bool or int), ``wt`` int64 ``(N, M)`` (the transposed
+    weights), ``out`` int64 ``(B, M)`` zeroed by the caller. Exact modulo ``2**64``."""
+    n_b, n_i = x.shape
+    n_o = wt.shape[1]
+    for b in range(n_b):
+        for j in range(n_i):
+            v = np.int64(x[b, j])
+            if v == 0:
+                continue
+            if v == 1:
+                for o in range(n_o):
+                    out[b, o] += wt[j, o]
+            else:
+                for o in range(n_o):
+                    out[b, o] += v * wt[j, o]

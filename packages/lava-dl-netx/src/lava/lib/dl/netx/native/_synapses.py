@@ -248,6 +248,7 @@ class DenseModel(SynapseModel):
 
     def __init__(self, plan: DenseSynapse, out_shape: tuple[int, ...]) -> None:
         super().__init__(plan, out_shape)
+        self._nb = kernels()
         self.exp = int(plan.weight_exp)
         self.delays = _DenseDelays(np.asarray(plan.weight, np.int64), self.delay)
         if self.delays.row_delays is not None:
@@ -255,13 +256,29 @@ class DenseModel(SynapseModel):
                 (int(d), self.delays.row_delays == d) for d in np.unique(self.delays.row_delays)
             ]
 
+    #: Nonzero fraction of the inputs below which the event-driven (numba) product replaces
+    #: the BLAS product: (one sample, several samples). Measured on a 2-core AVX-512 VM: the
+    #: scatter wins below about 30 % (matrix-vector) and 10 % (matrix-matrix).
+    scatter_fraction = (0.3, 0.1)
+
+    def _product(self, s: np.ndarray, w: ExactWeights) -> np.ndarray:
+        """Exact ``s @ W.T`` for ``s`` ``(B, in)``, int64 ``(B, out)``."""
+        nb = getattr(self, "_nb", None)
+        if nb is not None and s.ndim == 2:
+            frac = self.scatter_fraction[0 if s.shape[0] == 1 else 1]
+            if np.count_nonzero(s) <= frac * s.size:
+                out = np.zeros((s.shape[0], w.shape[0]), dtype=np.int64)
+                nb.dense_scatter(s, w.t_int, out)
+                return out
+        return matmul_exact(s, w, self.absmax)
+
     def _dense(self, s: np.ndarray, delays: _DenseDelays,
                part: int | None = None) -> Iterator[Contribution]:
         if delays.per_delay:
             for d, w in delays.per_delay:
-                yield d, None, shift(matmul_exact(s, w, self.absmax), self.exp), part
+                yield d, None, shift(self._product(s, w), self.exp), part
             return
-        x = shift(matmul_exact(s, delays.full, self.absmax), self.exp)
+        x = shift(self._product(s, delays.full), self.exp)
         if delays.row_delays is None:
             yield 0, None, x, part
         else:
@@ -306,6 +323,7 @@ class ComplexDenseModel(DenseModel):
 
     def __init__(self, plan: ComplexDenseSynapse, out_shape: tuple[int, ...]) -> None:
         SynapseModel.__init__(self, plan, out_shape)
+        self._nb = kernels()
         self.exp = 0
         self.parts = [
             _DenseDelays(np.asarray(plan.weight, np.int64), self.delay),
