@@ -71,7 +71,7 @@ PACKAGES: tuple[Package, ...] = (
             ("3.11",), needs_torch=True, forbidden=("lava.magma",), optional=("cupy",)),
     Package("netx", "packages/lava-dl-netx", "lava-dl-netx", "lava.lib.dl.netx",
             ("3.10", "3.11"), forbidden=("torch",), extras={"3.10": ("lava",)},
-            optional=("lava.magma", "lava.proc", "lava.lib.dl.netx._lava")),
+            optional=("lava.magma", "lava.proc", "lava.lib.dl.netx._lava", "numba")),
     Package("lava-dl", "packages/lava-dl", "lava-dl", None, ("3.11",)),
 )
 BY_NAME = {p.name: p for p in PACKAGES}
