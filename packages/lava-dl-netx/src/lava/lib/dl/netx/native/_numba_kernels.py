@@ -171,14 +171,15 @@ def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active, row_abs_sum,
     """Event-driven correlation (one channel group).
 
     ``x`` ``(B, C_in, H, W)`` (bool or int); ``w`` int64 ``(C_in kH kW, C_out)`` (row
-    ``(c kH + ky) kW + kx`` holds ``weight[:, c, ky, kx]``); ``out`` int64 ``(B, C_out, Ho, Wo)``,
-    **zeroed by the caller**, receives the sums. Returns the number of nonzero inputs, or -1 (``out`` untouched) when
-    there are more than ``max_active`` (the caller then uses the dense product). Per sample,
-    the (output position, weight row) pairs every nonzero input reaches are listed, the weight
-    rows are added into a channel-last accumulator, which is transposed into ``out``.
-    The sums of a sample are wrapped to signed 24 bit unless
-    ``max|x| * row_abs_sum < 2**23`` (``row_abs_sum``: largest sum of absolute weights of an
-    output channel) proves them in range.
+    ``(c kH + ky) kW + kx`` holds ``weight[:, c, ky, kx]``); ``out`` int64
+    ``(B, C_out, Ho, Wo)``, **zeroed by the caller**, receives the sums. Returns the number of
+    nonzero inputs, or -1 (``out`` untouched) when there are more than ``max_active`` (the
+    caller then uses the dense product). Per sample, the (output position, weight row) pairs
+    every nonzero input reaches are listed and the weight rows added into a channel-last
+    accumulator, which is transposed into ``out`` (few pairs: added into ``out`` directly).
+    The sums of a sample are wrapped to signed 24 bit unless ``max|x| * row_abs_sum < 2**23``
+    (``row_abs_sum``: largest sum of absolute weights of an output channel) proves them in
+    range.
     """
     n_b, n_c, n_h, n_w = x.shape
     n_o, ho, wo = out.shape[1], out.shape[2], out.shape[3]
