@@ -18,7 +18,15 @@ same floating-point or integer operations, so results are bit-identical:
   steps on int64 states.
 * :func:`conv_scatter` — event-driven exact correlation: every nonzero input ``x[b, c, i, j]``
   adds ``x * w[:, c, ky, kx]`` to the outputs it reaches. Integer (int64) sums, so the result
-  equals the dense product (modulo :math:`2^{64}`, which the later 24-bit wrap absorbs).
+  equals the dense product (modulo :math:`2^{64}`, which the 24-bit wrap absorbs).
+* :func:`dense_scatter` — event-driven dense product ``out[b] += x[b, j] W[:, j]`` over the
+  nonzero inputs (int64, exact modulo :math:`2^{64}` as numpy's integer product).
+* :func:`nonzero_per_row` — vectorised nonzero counts (which samples to scatter).
+
+Cost model (2-core AVX-512 VM, single thread): a scattered int64 row addition runs at about
+0.1-0.2 ns per element, single-threaded float32 BLAS at about 40 multiply-adds in the time of
+one scattered addition, so the callers scatter only sparse inputs (see
+``ConvModel.scatter_ratio`` and ``DenseModel.scatter_fraction``).
 """
 
 from __future__ import annotations
