@@ -197,7 +197,61 @@ class PyNetxSigmaModel(IntegerInputs, _sdn_models.PySigmaModelFixed):
 
 
 # --------------------------------------------------------------------------- LIF per neuron
-class LIFPerNeuron(AbstractProcess):
+class _LIFProcess(AbstractProcess):
+    """Ports and Vars shared by :class:`LIFPerNeuron` and :class:`ALIF`."""
+
+    def __init__(self, *, shape: tuple[int, ...], du: ty.Any, dv: ty.Any, vth: int,
+                 bias_mant: ty.Any, bias_exp: int, reset_interval: int | None,
+                 reset_offset: int, name: str | None) -> None:
+        super().__init__(shape=shape, reset_interval=reset_interval,
+                         reset_offset=reset_offset, name=name)
+        self.a_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.u = Var(shape=shape, init=0)
+        self.v = Var(shape=shape, init=0)
+        self.du = _pvar(du, shape)
+        self.dv = _pvar(dv, shape)
+        self.vth = Var(shape=(1,), init=int(vth))
+        self.bias_mant = Var(shape=shape, init=np.broadcast_to(np.asarray(bias_mant), shape))
+        self.bias_exp = Var(shape=(1,), init=int(bias_exp))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Neuron shape."""
+        return self.proc_params["shape"]
+
+
+class _PyLIFModel(PyLoihiProcessModel):
+    """Lava's bit-accurate LIF current and voltage update, shared by the LIF-like models."""
+
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
+    u: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    v: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    du: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    dv: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
+    vth: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    bias_mant: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=13)
+    bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=3)
+
+    def _reset(self) -> None:
+        self.u[:] = 0
+        self.v[:] = 0
+
+    def _currents(self) -> tuple[np.ndarray, np.ndarray]:
+        """Receive ``a_in``, apply a due periodic reset, return the new ``(u, v)``."""
+        a = self.a_in.recv()
+        a = (np.trunc(a) if a.dtype.kind == "f" else a).astype(np.int64)
+        if _due(self):
+            self._reset()
+        e = int(self.bias_exp[0])
+        bias = self.bias_mant.astype(np.int64) << e if e >= 0 else self.bias_mant >> -e
+        u = _wrap24(_decay(self.u, _pv(self.du) + 1) + (a << 6))
+        v = np.clip(_decay(self.v, _pv(self.dv)) + u + bias, -_LIMIT, _LIMIT)
+        return u, v
+
+
+class LIFPerNeuron(_LIFProcess):
     """Loihi CUBA LIF with one decay per neuron (Lava's bit-accurate LIF arithmetic).
 
     Per step: ``u <- wrap24(rtz(u (4096 - (du + 1))) + (a << 6))``,
@@ -220,50 +274,19 @@ class LIFPerNeuron(AbstractProcess):
                  vth: int = 10, bias_mant: ty.Any = 0, bias_exp: int = 0,
                  reset_interval: int | None = None, reset_offset: int = 0,
                  name: str | None = None) -> None:
-        super().__init__(shape=shape, reset_interval=reset_interval,
+        super().__init__(shape=shape, du=du, dv=dv, vth=vth, bias_mant=bias_mant,
+                         bias_exp=bias_exp, reset_interval=reset_interval,
                          reset_offset=reset_offset, name=name)
-        self.a_in = InPort(shape=shape)
-        self.s_out = OutPort(shape=shape)
-        self.u = Var(shape=shape, init=0)
-        self.v = Var(shape=shape, init=0)
-        self.du = _pvar(du, shape)
-        self.dv = _pvar(dv, shape)
-        self.vth = Var(shape=(1,), init=int(vth))
-        self.bias_mant = Var(shape=shape, init=np.broadcast_to(np.asarray(bias_mant), shape))
-        self.bias_exp = Var(shape=(1,), init=int(bias_exp))
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """Neuron shape."""
-        return self.proc_params["shape"]
 
 
 @implements(proc=LIFPerNeuron, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt", "bit_accurate_loihi")
-class PyLIFPerNeuronModelFixed(PyLoihiProcessModel):
+class PyLIFPerNeuronModelFixed(_PyLIFModel):
     """Fixed-point LIF with per-neuron decays (equations on :class:`LIFPerNeuron`)."""
 
-    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
-    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
-    u: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
-    v: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
-    du: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
-    dv: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
-    vth: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
-    bias_mant: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=13)
-    bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=3)
-
     def run_spk(self) -> None:  # noqa: D102
-        a = self.a_in.recv()
-        a = (np.trunc(a) if a.dtype.kind == "f" else a).astype(np.int64)
-        if _due(self):
-            self.u[:] = 0
-            self.v[:] = 0
-        e = int(self.bias_exp[0])
-        bias = self.bias_mant.astype(np.int64) << e if e >= 0 else self.bias_mant >> -e
-        u = _wrap24(_decay(self.u, _pv(self.du) + 1) + (a << 6))
-        v = np.clip(_decay(self.v, _pv(self.dv)) + u + bias, -_LIMIT, _LIMIT)
+        u, v = self._currents()
         s = v > (int(self.vth[0]) << 6)
         self.u[:] = u
         self.v[:] = np.where(s, 0, v)
@@ -271,7 +294,7 @@ class PyLIFPerNeuronModelFixed(PyLoihiProcessModel):
 
 
 # --------------------------------------------------------------------------- ALIF
-class ALIF(AbstractProcess):
+class ALIF(_LIFProcess):
     """Adaptive-threshold LIF neuron (slayer ``ALIF``) in Loihi fixed point.
 
     Parameters
@@ -298,31 +321,18 @@ class ALIF(AbstractProcess):
         Phase of the reset.
     """
 
-    def __init__(self, *, shape: tuple[int, ...], du: int = 0, dv: int = 0, vth: int = 10,
-                 vth_step: int = 0, th_decay: int = 0, ref_decay: int = 0,
+    def __init__(self, *, shape: tuple[int, ...], du: ty.Any = 0, dv: ty.Any = 0,
+                 vth: int = 10, vth_step: int = 0, th_decay: ty.Any = 0, ref_decay: ty.Any = 0,
                  bias_mant: ty.Any = 0, bias_exp: int = 0, reset_interval: int | None = None,
                  reset_offset: int = 0, name: str | None = None) -> None:
-        super().__init__(shape=shape, reset_interval=reset_interval,
+        super().__init__(shape=shape, du=du, dv=dv, vth=vth, bias_mant=bias_mant,
+                         bias_exp=bias_exp, reset_interval=reset_interval,
                          reset_offset=reset_offset, name=name)
-        self.a_in = InPort(shape=shape)
-        self.s_out = OutPort(shape=shape)
-        self.u = Var(shape=shape, init=0)
-        self.v = Var(shape=shape, init=0)
         self.th = Var(shape=shape, init=int(vth) << 6)
         self.ref = Var(shape=shape, init=0)
-        self.du = _pvar(du, shape)
-        self.dv = _pvar(dv, shape)
-        self.vth = Var(shape=(1,), init=int(vth))
         self.vth_step = Var(shape=(1,), init=int(vth_step))
         self.th_decay = _pvar(th_decay, shape)
         self.ref_decay = _pvar(ref_decay, shape)
-        self.bias_mant = Var(shape=shape, init=np.broadcast_to(np.asarray(bias_mant), shape))
-        self.bias_exp = Var(shape=(1,), init=int(bias_exp))
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """Neuron shape."""
-        return self.proc_params["shape"]
 
 
 def _due(model: PyLoihiProcessModel) -> bool:
@@ -335,36 +345,23 @@ def _due(model: PyLoihiProcessModel) -> bool:
 @implements(proc=ALIF, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt", "bit_accurate_loihi")
-class PyALIFModelFixed(PyLoihiProcessModel):
+class PyALIFModelFixed(_PyLIFModel):
     """Fixed-point ALIF model (equations in the module docstring)."""
 
-    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
-    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=1)
-    u: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
-    v: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
     th: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=32)
     ref: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=32)
-    du: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
-    dv: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
-    vth: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
     vth_step: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
     th_decay: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
     ref_decay: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=12)
-    bias_mant: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=13)
-    bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=3)
+
+    def _reset(self) -> None:
+        super()._reset()
+        self.ref[:] = 0
+        self.th[:] = int(self.vth[0]) << 6
 
     def run_spk(self) -> None:  # noqa: D102
-        a = self.a_in.recv().astype(np.int64)
+        u, v = self._currents()
         th0 = int(self.vth[0]) << 6
-        if _due(self):
-            self.u[:] = 0
-            self.v[:] = 0
-            self.ref[:] = 0
-            self.th[:] = th0
-        e = int(self.bias_exp[0])
-        bias = self.bias_mant.astype(np.int64) << e if e >= 0 else self.bias_mant >> -e
-        u = _wrap24(_decay(self.u, _pv(self.du) + 1) + (a << 6))
-        v = np.clip(_decay(self.v, _pv(self.dv)) + u + bias, -_LIMIT, _LIMIT)
         ref = _decay(self.ref, _pv(self.ref_decay))
         th = _decay(self.th - th0, _pv(self.th_decay)) + th0
         s = v >= th + ref
