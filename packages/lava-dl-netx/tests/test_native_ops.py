@@ -138,3 +138,12 @@ def test_conv2d_rejects_channel_mismatch():
     k = ops.ConvKernel(np.ones((2, 3, 1, 1), dtype=np.int64))
     with pytest.raises(ValueError, match="channels"):
         ops.conv2d(np.zeros((1, 4, 3, 3), dtype=np.int64), k)
+
+
+@pytest.mark.parametrize("shape", [(3, 1), (1, 7), (5, 4, 3, 9), (2, 300, 700)])
+def test_time_first_is_a_contiguous_moveaxis(shape):
+    x = np.random.default_rng(1).integers(-9, 9, shape)
+    for src in (x, x[..., ::-1], np.asfortranarray(x)):
+        got = ops.time_first(src)
+        assert got.flags.c_contiguous and got.dtype == src.dtype
+        assert np.array_equal(got, np.moveaxis(src, -1, 0))

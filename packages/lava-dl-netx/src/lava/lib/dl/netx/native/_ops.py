@@ -35,6 +35,7 @@ __all__ = [
     "matmul_exact",
     "rtz_shift",
     "shift",
+    "time_first",
     "wrap_current",
     "wrap_signed",
 ]
@@ -177,6 +178,22 @@ def matmul_exact(x: np.ndarray, w: ExactWeights, absmax: int | None = None) -> n
     if dt is np.float64:
         return np.matmul(x.astype(np.float64), w.t_f64).astype(np.int64)
     return np.matmul(x.astype(np.int64), w.t_int)
+
+
+def time_first(x: np.ndarray) -> np.ndarray:
+    """C-contiguous copy of ``x`` ``(..., T)`` with time first: ``(T, ...)``.
+
+    Copied in blocks of rows so that reads and writes stay in cache (numpy's plain transposed
+    copy of a large time-last array costs one cache miss per element: about 4x slower).
+    """
+    x = np.asarray(x)
+    n_t = x.shape[-1]
+    rows = x.reshape(-1, n_t)
+    out = np.empty((n_t, rows.shape[0]), dtype=x.dtype)
+    block = max(64, (1 << 16) // max(1, n_t))
+    for i in range(0, rows.shape[0], block):
+        out[:, i:i + block] = rows[i:i + block].T
+    return out.reshape(n_t, *x.shape[:-1])
 
 
 def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
