@@ -29,6 +29,7 @@ from .._loaders import build_plan
 from .._plan import LayerPlan, NetworkPlan
 from . import _routing  # noqa: F401 - registers the routing block models
 from ._neurons import NEURON_MODELS, NeuronModel
+from ._ops import time_first
 from ._synapses import SYNAPSE_MODELS, RecurrentDenseModel, SynapseModel
 
 __all__ = ["Layer", "Network", "from_lava_layout", "to_lava_layout"]
@@ -395,7 +396,7 @@ class Network:
         arr = np.asarray(x)
         if arr.ndim < 2:
             raise ValueError("run() needs an input with a trailing time axis")
-        seq = np.moveaxis(arr, -1, 0)
+        seq = time_first(arr)  # contiguous steps (a blocked copy: cheaper than strided reads)
         n_t = seq.shape[0]
         items: list[tuple[Any, int, str]] = []
         if probes is not None:
