@@ -178,7 +178,7 @@ def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active, row_abs_sum,
                  out):  # pragma: no cover - jitted
     """Event-driven correlation (one channel group).
 
-    ``x`` ``(B, C_in, H, W)`` (bool or int); ``w`` int64 ``(C_in kH kW, C_out)`` (row
+    ``x`` ``(B, C_in, H, W)`` (bool or int); ``w`` int ``(C_in kH kW, C_out)`` (row
     ``(c kH + ky) kW + kx`` holds ``weight[:, c, ky, kx]``); ``out`` int64
     ``(B, C_out, Ho, Wo)``, **zeroed by the caller**, receives the sums. Returns the number of
     nonzero inputs, or -1 (``out`` untouched) when there are more than ``max_active`` (the
@@ -255,7 +255,7 @@ def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active, row_abs_sum,
 @numba.njit(cache=True, nogil=True)
 def dense_scatter(x, wt, out):  # pragma: no cover - jitted
     """Event-driven dense product: ``out[b] += x[b, j] * wt[j]`` for every nonzero
-    ``x[b, j]``; ``x`` ``(B, N)`` (bool or int), ``wt`` int64 ``(N, M)`` (the transposed
+    ``x[b, j]``; ``x`` ``(B, N)`` (bool or int), ``wt`` int ``(N, M)`` (the transposed
     weights), ``out`` int64 ``(B, M)`` zeroed by the caller. Exact modulo ``2**64``."""
     n_b, n_i = x.shape
     n_o = wt.shape[1]

@@ -29,6 +29,7 @@ from ._ops import (
     conv_transpose2d,
     matmul_exact,
     shift,
+    smallest_int,
     transpose_kernel,
     wrap_signed,
 )
@@ -268,7 +269,7 @@ class DenseModel(SynapseModel):
             frac = self.scatter_fraction[0 if s.shape[0] == 1 else 1]
             if np.count_nonzero(s) <= frac * s.size:
                 out = np.zeros((s.shape[0], w.shape[0]), dtype=np.int64)
-                nb.dense_scatter(s, w.t_int, out)
+                nb.dense_scatter(s, w.t_small, out)
                 return out
         return matmul_exact(s, w, self.absmax)
 
@@ -368,11 +369,11 @@ class _ConvBase(SynapseModel):
 
 
 def _scatter_weights(kernel: ConvKernel) -> np.ndarray:
-    """``(C_in kH kW, C_out)`` int64 (one group): row ``(c kH + ky) kW + kx`` holds the
+    """``(C_in kH kW, C_out)`` narrowest int (one group): row ``(c kH + ky) kW + kx`` holds the
     weights ``w[:, c, ky, kx]`` an input of channel ``c`` sends through tap ``(ky, kx)``."""
     c_out, c_in, kh, kw = kernel.shape
     w = kernel.w_int.reshape(c_out, c_in, kh, kw).transpose(1, 2, 3, 0)
-    return np.ascontiguousarray(w.reshape(c_in * kh * kw, c_out))
+    return smallest_int(w.reshape(c_in * kh * kw, c_out))  # fewer bytes per scattered row
 
 
 @register_synapse_model("conv")
