@@ -125,15 +125,15 @@ SD_PROBES = {"sig1": (1, "sigma"), "res2": (2, "residue"), "act0": (0, "act"), "
 
 
 #: Event-driven vs BLAS choice: as tuned, always event-driven, never (all must agree).
-SCATTER = {"tuned": None, "always": (1e9, (1.0, 1.0)), "never": (0.0, (-1.0, -1.0))}
+SCATTER = {"tuned": None, "always": (1e-12, (1.0, 1.0)), "never": (1e30, (-1.0, -1.0))}
 
 
 @pytest.fixture(params=sorted(SCATTER))
 def scatter(request, monkeypatch):
     """Force the conv/dense product choice of the accelerated networks."""
     if SCATTER[request.param] is not None:
-        conv_ratio, dense_fraction = SCATTER[request.param]
-        monkeypatch.setattr(ConvModel, "scatter_ratio", conv_ratio)
+        pair_cost, dense_fraction = SCATTER[request.param]
+        monkeypatch.setattr(ConvModel, "pair_cost", pair_cost)
         monkeypatch.setattr(DenseModel, "scatter_fraction", dense_fraction)
     return request.param
 

@@ -26,7 +26,7 @@ same floating-point or integer operations, so results are bit-identical:
 Cost model (2-core AVX-512 VM, single thread): a scattered int64 row addition runs at about
 0.1-0.2 ns per element, single-threaded float32 BLAS at about 40 multiply-adds in the time of
 one scattered addition, so the callers scatter only sparse inputs (see
-``ConvModel.scatter_ratio`` and ``DenseModel.scatter_fraction``).
+``ConvModel.pair_cost`` and ``DenseModel.scatter_fraction``).
 """
 
 from __future__ import annotations
@@ -201,30 +201,32 @@ def conv_scatter(x, w, kh, kw, sh, sw, ph, pw, dh, dw, max_active, row_abs_sum,
     wi = np.empty(cap, dtype=np.int64)
     vals = np.empty(cap, dtype=np.int64)
     acc = np.empty((ho * wo, n_o), dtype=np.int64)
+    cols = np.empty(n_w, dtype=np.int64)
     for b in range(n_b):
         n = 0
-        binary = True
         vmax = 0
         for c in range(n_c):
             for i in range(n_h):
                 if rows[b, c, i] == 0:
                     continue
-                for k in range(n_w):
-                    val = np.int64(x[b, c, i, k])
-                    if val == 0:
-                        continue
-                    if val != 1:
-                        binary = False
-                        if abs(val) > vmax:
-                            vmax = abs(val)
-                    for p in range(ycnt[i]):
-                        arow = yout[i, p] * wo
-                        wrow = (c * kh + ytap[i, p]) * kw
+                m = 0
+                for k in range(n_w):  # branch-free compaction of the nonzero columns
+                    v = np.int64(x[b, c, i, k])
+                    cols[m] = k
+                    m += v != 0
+                    vmax = max(vmax, abs(v))
+                for p in range(ycnt[i]):
+                    arow = yout[i, p] * wo
+                    wrow = (c * kh + ytap[i, p]) * kw
+                    for j in range(m):
+                        k = cols[j]
+                        val = np.int64(x[b, c, i, k])
                         for q in range(xcnt[k]):
                             ai[n] = arow + xout[k, q]
                             wi[n] = wrow + xtap[k, q]
                             vals[n] = val
                             n += 1
+        binary = vmax <= 1 and n > 0 and vals[:n].min() >= 0
         if n == 0:
             continue  # out[b] stays zero
         if n * 8 < ho * wo:  # few pairs: add straight into out (strided) instead of a

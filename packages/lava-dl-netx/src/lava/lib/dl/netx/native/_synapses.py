@@ -380,11 +380,11 @@ def _scatter_weights(kernel: ConvKernel) -> np.ndarray:
 class ConvModel(_ConvBase):
     """2-D convolution (also sum pooling), output wrapped to 24 bit as Lava's Conv."""
 
-    #: The event-driven (numba) product is used while its additions are at most this fraction
-    #: of the multiply-adds of the dense product (see :meth:`_scatter_limit`): single-threaded
-    #: BLAS does about 40 float32 multiply-adds in the time of one scattered int64 addition
-    #: (measured on a 2-core AVX-512 VM).
-    scatter_ratio = 0.03
+    #: Cost of one scattered (output position, weight row) pair of the event-driven (numba)
+    #: product in float32 BLAS multiply-adds of the dense product: about 10 ns against
+    #: 0.025-0.04 ns (single thread, 2-core AVX-512 VM, C_out 24-64). See
+    #: :meth:`_scatter_limit`.
+    pair_cost = 250.0
 
     def __init__(self, plan: ConvSynapse, out_shape: tuple[int, ...]) -> None:
         super().__init__(plan, out_shape)
@@ -398,14 +398,15 @@ class ConvModel(_ConvBase):
     def _scatter_limit(self, s: np.ndarray, ho: int, wo: int) -> int:
         """Largest number of nonzero inputs for which scattering them beats im2col + GEMM.
 
-        Scattering costs about ``C_out kH kW / (sH sW)`` additions per nonzero input; the
-        dense product ``B C_out Ho Wo C_in kH kW`` multiply-adds.
+        Each nonzero input reaches about ``kH kW / (sH sW)`` (position, weight row) pairs,
+        each costing :attr:`pair_cost` multiply-adds of the dense product
+        ``B C_out Ho Wo C_in/g kH kW``.
         """
         c_out, c_in_g, kh, kw = self.kernels[0].shape
         sh, sw = self.plan.stride
-        per_input = max(1.0, c_out / self.kernels[0].groups * kh * kw / (sh * sw))
+        pairs_per_input = max(1.0, kh * kw / (sh * sw))
         dense = s.shape[0] * c_out * ho * wo * c_in_g * kh * kw
-        return int(self.scatter_ratio * dense / per_input)
+        return int(min(dense / (self.pair_cost * pairs_per_input), s.size))
 
     def _conv(self, s: np.ndarray, i: int) -> tuple[np.ndarray, bool]:
         """The products ``(B, C_out, Ho, Wo)`` and whether they are already wrapped."""
