@@ -304,7 +304,7 @@ def test_lif_kernel_wraps_clips_and_resets_like_numpy(monkeypatch):
         layer = P.LayerPlan(index=0, type="input", shape=(8,), neuron=plan, input_shape=(8,),
                             input_message_bits=24)
         net_plan = P.NetworkPlan(layers=(layer,), input_shape=(8,), input_message_bits=24)
-        x = rng.integers(-(1 << 18), 1 << 18, (2, 8, 40))
+        x = rng.integers(-(1 << 22), 1 << 22, (2, 8, 40))  # 64 a: far beyond 24 bits
         probes = {"u": (0, "u"), "v": (0, "v")}
         fast, slow = build(net_plan, monkeypatch, True), build(net_plan, monkeypatch, False)
         got, gp = fast.run(x, probes=probes)
@@ -313,6 +313,10 @@ def test_lif_kernel_wraps_clips_and_resets_like_numpy(monkeypatch):
         assert np.array_equal(gp["u"], wp["u"]) and np.array_equal(gp["v"], wp["v"])
         if du == -1:
             assert np.abs(wp["v"]).max() == (1 << 23) - 1  # saturated
+        # Lava's single wrap leaves u beyond 24 bits: the kernel keeps u in float64 here
+        assert np.abs(wp["u"]).max() > 1 << 24
+        assert fast.layers[0].state["u"].dtype == np.float64
+        assert fast.layers[0].state["v"].dtype == np.float32
 
 
 @pytest.mark.parametrize("binary", [True, False])

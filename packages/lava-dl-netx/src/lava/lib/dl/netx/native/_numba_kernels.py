@@ -40,7 +40,8 @@ _LIMIT = 8388607.0  # 2**23 - 1
 
 @numba.njit(cache=True, nogil=True)
 def lif_run(u, v, a, bias, fu, fv, vth, interval, offset, t0, s):  # pragma: no cover - jitted
-    """LIF over ``T`` steps. ``u``, ``v``: float64 ``(B, M)`` (updated in place); ``a``:
+    """LIF over ``T`` steps. ``u``, ``v``: float32 or float64 ``(B, M)`` (updated in place;
+    computed in float64; float32 only where the stored integers fit 24 bits); ``a``:
     ``(T, B, M)`` input current; ``bias``: float64 ``(M,)`` (already shifted); ``fu``, ``fv``:
     decay factors; ``vth``: threshold (state units); ``interval`` 0 for no periodic reset;
     ``t0``: number of the first step; ``s``: bool ``(T, B, M)`` output spikes."""
@@ -51,13 +52,13 @@ def lif_run(u, v, a, bias, fu, fv, vth, interval, offset, t0, s):  # pragma: no 
             v[:, :] = 0.0
         for b in range(n_b):
             for i in range(n_m):
-                x = np.trunc(u[b, i] * fu) + a[j, b, i] * 64.0
+                x = np.trunc(np.float64(u[b, i]) * fu) + a[j, b, i] * 64.0
                 if x > _M23:
                     x -= 2.0 * _M23
                 elif x <= -_M23:
                     x += 2.0 * _M23
                 u[b, i] = x
-                y = np.trunc(v[b, i] * fv) + x + bias[i]
+                y = np.trunc(np.float64(v[b, i]) * fv) + x + bias[i]
                 if y > _LIMIT:
                     y = _LIMIT
                 elif y < -_LIMIT:
