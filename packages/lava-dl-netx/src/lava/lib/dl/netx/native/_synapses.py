@@ -385,6 +385,9 @@ class ConvModel(_ConvBase):
     #: 0.025-0.04 ns (single thread, 2-core AVX-512 VM, C_out 24-64). See
     #: :meth:`_scatter_limit`.
     pair_cost = 250.0
+    #: Fixed cost of the dense product (padding, im2col, dtype conversions: about 5 µs), in
+    #: multiply-adds.
+    gemm_overhead = 1.5e5
 
     def __init__(self, plan: ConvSynapse, out_shape: tuple[int, ...]) -> None:
         super().__init__(plan, out_shape)
@@ -400,12 +403,12 @@ class ConvModel(_ConvBase):
 
         Each nonzero input reaches about ``kH kW / (sH sW)`` (position, weight row) pairs,
         each costing :attr:`pair_cost` multiply-adds of the dense product
-        ``B C_out Ho Wo C_in/g kH kW``.
+        (``B C_out Ho Wo C_in/g kH kW`` multiply-adds plus :attr:`gemm_overhead`).
         """
         c_out, c_in_g, kh, kw = self.kernels[0].shape
         sh, sw = self.plan.stride
         pairs_per_input = max(1.0, kh * kw / (sh * sw))
-        dense = s.shape[0] * c_out * ho * wo * c_in_g * kh * kw
+        dense = s.shape[0] * (c_out * ho * wo * c_in_g * kh * kw + self.gemm_overhead)
         return int(min(dense / (self.pair_cost * pairs_per_input), s.size))
 
     def _conv(self, s: np.ndarray, i: int) -> tuple[np.ndarray, bool]:
