@@ -397,6 +397,7 @@ class ConvModel(_ConvBase):
         self._nb = kernels()
         self._wt = ([_scatter_weights(k) for k in self.kernels]
                     if self._nb is not None and plan.groups == 1 else [])
+        self._geometry: dict[tuple[int, ...], tuple] = {}
 
     def _scatter_limit(self, s: np.ndarray, ho: int, wo: int) -> int:
         """Largest number of nonzero inputs for which scattering them beats im2col + GEMM.
@@ -417,16 +418,20 @@ class ConvModel(_ConvBase):
         if not self._wt or s.ndim != 4:
             return self._dense_conv(s, i), False
         k = self.kernels[i]
-        _, c_in_g, kh, kw = k.shape
-        (sh, sw), (ph, pw), (dh, dw) = p.stride, p.padding, p.dilation
-        ho = (s.shape[2] + 2 * ph - dh * (kh - 1) - 1) // sh + 1
-        wo = (s.shape[3] + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-        limit = self._scatter_limit(s[:1], ho, wo)  # per sample
+        geom = self._geometry.get(s.shape[1:])
+        if geom is None:  # per input shape: output size, scatter limit (per sample), args
+            _, _, kh, kw = k.shape
+            (sh, sw), (ph, pw), (dh, dw) = p.stride, p.padding, p.dilation
+            ho = (s.shape[2] + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+            wo = (s.shape[3] + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+            geom = self._geometry[s.shape[1:]] = (
+                (k.shape[0], ho, wo), self._scatter_limit(s[:1], ho, wo),
+                (kh, kw, sh, sw, ph, pw, dh, dw))
+        out_shape, limit, args = geom
 
         def scatter(x: np.ndarray) -> np.ndarray:
-            out = np.zeros((x.shape[0], k.shape[0], ho, wo), dtype=np.int64)
-            self._nb.conv_scatter(x, self._wt[i], kh, kw, sh, sw, ph, pw, dh, dw, x.size,
-                                  k.row_abs_sum, out)
+            out = np.zeros((x.shape[0], *out_shape), dtype=np.int64)
+            self._nb.conv_scatter(x, self._wt[i], *args, x.size, k.row_abs_sum, out)
             return out
 
         if s.shape[0] == 1:
@@ -439,7 +444,7 @@ class ConvModel(_ConvBase):
             return scatter(s), True
         if dense.all():
             return self._dense_conv(s, i), False
-        out = np.empty((s.shape[0], k.shape[0], ho, wo), dtype=np.int64)
+        out = np.empty((s.shape[0], *out_shape), dtype=np.int64)
         out[dense] = wrap_signed(self._dense_conv(s[dense], i), 24)  # e.g. the first steps
         out[~dense] = scatter(s[~dense])
         return out, True
