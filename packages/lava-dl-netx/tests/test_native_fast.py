@@ -347,3 +347,19 @@ def test_conv_model_mixes_dense_and_event_driven_samples(binary, monkeypatch):
     assert len(got) == len(want) == 1 and np.array_equal(got[0], want[0])
     if not binary:
         assert np.abs(ops.conv2d(x, slow.kernels[0], (2, 2))).max() >= 1 << 23  # wrapped
+
+
+def test_per_neuron_decays_keep_float64_numpy_path(monkeypatch):
+    """Per-neuron decays run the numpy passes even with numba present (same result)."""
+    rng = np.random.default_rng(11)
+    plan = P.LIFNeuron(du=rng.integers(0, 4096, 6), dv=rng.integers(0, 4096, 6), vth=40)
+    syn = P.DenseSynapse(weight=rng.integers(-200, 200, (6, 9)))
+    layer = P.LayerPlan(index=0, type="dense", shape=(6,), neuron=plan, synapse=syn,
+                        input_shape=(9,))
+    net_plan = P.NetworkPlan(layers=(layer,), input_shape=(9,))
+    x = rng.integers(0, 2, (9, 30))
+    fast, slow = build(net_plan, monkeypatch, True), build(net_plan, monkeypatch, False)
+    got, gp = fast.run(x, probes=[(0, "v")])
+    want, wp = slow.run(x, probes=[(0, "v")])
+    assert np.array_equal(got, want) and np.array_equal(gp[(0, "v")], wp[(0, "v")])
+    assert fast.layers[0].state["v"].dtype == np.float64 and want.any()
