@@ -204,7 +204,7 @@ class LIFModel(NeuronModel):
 
     @staticmethod
     def _leak(x: np.ndarray, d: int | np.ndarray) -> None:
-        if np.ndim(d):  # per-neuron decays
+        if isinstance(d, np.ndarray):  # per-neuron decays (np.ndim is slow per step)
             x *= ((1 << 12) - d) / (1 << 12)
             np.trunc(x, out=x)
             return
@@ -254,15 +254,16 @@ class LIFModel(NeuronModel):
         return self._kernel(uv, a, t0)
 
     def step(self, state: State, a: np.ndarray, t: int) -> np.ndarray:  # noqa: D102
-        uv = self._fast_state(state)
-        if uv is not None and type(a) is np.ndarray and a.shape == state["u"].shape:
-            return self._kernel(uv, a[None], t)[0]
-        for n in ("u", "v"):  # numpy passes need float64 (products of up to 37 bits)
-            if state[n].dtype != np.float64:
-                state[n] = state[n].astype(np.float64)
+        if self._nb is not None:
+            uv = self._fast_state(state)
+            if uv is not None and type(a) is np.ndarray and a.shape == state["u"].shape:
+                return self._kernel(uv, a[None], t)[0]
+            for n in ("u", "v"):  # numpy passes need float64 (products of up to 37 bits)
+                if state[n].dtype != np.float64:
+                    state[n] = state[n].astype(np.float64)
         _periodic_reset(state, self.plan, t, ("u", "v"))
         u, v = state["u"], state["v"]
-        if np.ndim(self.decay_u) == 0 and self.decay_u == 1 << 12:
+        if not isinstance(self.decay_u, np.ndarray) and self.decay_u == 1 << 12:
             np.multiply(a, 64.0, out=u)
         else:
             self._leak(u, self.decay_u)

@@ -264,7 +264,7 @@ class DenseModel(SynapseModel):
 
     def _product(self, s: np.ndarray, w: ExactWeights) -> np.ndarray:
         """Exact ``s @ W.T`` for ``s`` ``(B, in)``, int64 ``(B, out)``."""
-        nb = getattr(self, "_nb", None)
+        nb = self._nb
         if nb is not None and s.ndim == 2:
             frac = self.scatter_fraction[0 if s.shape[0] == 1 else 1]
             if np.count_nonzero(s) <= frac * s.size:
