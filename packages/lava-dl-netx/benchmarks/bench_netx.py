@@ -11,7 +11,10 @@ and the Lava ``Loihi2SimCfg(select_tag='fixed_pt')`` steady-state time per step 
 ``--lava`` is given and lava-nc is importable (Python 3.10), else the figure measured for lava-dl
 0.6 on the reference 2-core machine (netx.md §9.2), marked ``ref``. Times are medians of
 ``--repeat`` runs. BLAS runs single-threaded unless ``OPENBLAS_NUM_THREADS`` (or
-``OMP_NUM_THREADS``/``MKL_NUM_THREADS``) is set.
+``OMP_NUM_THREADS``/``MKL_NUM_THREADS``) is set. The native runtime uses its numba kernels when
+numba is importable (``pip install "lava-dl-netx[fast]"``); ``LAVA_DL_NETX_NUMBA=0`` times the
+numpy path. ``step()`` is fed one contiguous frame per step (as a streaming source delivers
+them); ``run()`` gets the whole time-last array. A warm-up run loads the kernels first.
 """
 
 from __future__ import annotations
