@@ -147,3 +147,22 @@ def test_time_first_is_a_contiguous_moveaxis(shape):
         got = ops.time_first(src)
         assert got.flags.c_contiguous and got.dtype == src.dtype
         assert np.array_equal(got, np.moveaxis(src, -1, 0))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_conv2d_plan_equals_conv2d(seed):
+    rng = np.random.default_rng(seed)
+    groups = int(rng.choice([1, 2]))
+    c_in, c_out = 2 * groups, 3 * groups
+    k = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    s, p = (int(rng.integers(1, 3)), 2), (int(rng.integers(0, 2)), 1)
+    d = (1, int(rng.integers(1, 3)))
+    w = rng.integers(-255, 256, (c_out, c_in // groups, *k))
+    kern = ops.ConvKernel(w, groups)
+    for x, absmax in ((rng.integers(0, 2, (2, c_in, 9, 11)).astype(bool), 1),
+                      (rng.integers(-(1 << 20), 1 << 20, (3, c_in, 9, 11)), 1 << 20),
+                      (rng.integers(-(1 << 40), 1 << 40, (1, c_in, 9, 11)), 1 << 40)):
+        plan = ops.Conv2dPlan(x.shape, kern, s, p, d, absmax)
+        want = naive_conv2d(x.astype(np.int64), w, s, p, d, groups)
+        assert np.array_equal(plan(x), want)
+        assert np.array_equal(plan(x), ops.conv2d(x, kern, s, p, d))

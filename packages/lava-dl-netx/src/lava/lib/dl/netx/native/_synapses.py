@@ -23,6 +23,7 @@ from .._plan import (
 )
 from ._numba import kernels
 from ._ops import (
+    Conv2dPlan,
     ConvKernel,
     ExactWeights,
     conv2d,
@@ -355,12 +356,17 @@ class _ConvBase(SynapseModel):
                 (int(v), (d == v)[:, None, None]) for v in np.unique(d)
             ]
 
-    def _deliver(self, x: np.ndarray, part: int | None,
-                 wrapped: bool = False) -> Iterator[Contribution]:
+    def _wrap(self, x: np.ndarray, wrapped: bool) -> np.ndarray:
+        """The 24-bit wrap, skipped when done already or when ``|x| < 2**23`` is proven."""
         kernels_ = getattr(self, "kernels", ())
         if not wrapped and (self.absmax is None or not kernels_
                             or self.absmax * max(k.row_abs_sum for k in kernels_) >= 1 << 23):
-            x = wrap_signed(x, 24)  # else |x| < 2**23 is proven: nothing to wrap, no scan
+            x = wrap_signed(x, 24)
+        return x
+
+    def _deliver(self, x: np.ndarray, part: int | None,
+                 wrapped: bool = False) -> Iterator[Contribution]:
+        x = self._wrap(x, wrapped)
         if self.delay is None:
             yield 0, None, x, part
         else:
@@ -398,6 +404,7 @@ class ConvModel(_ConvBase):
         self._wt = ([_scatter_weights(k) for k in self.kernels]
                     if self._nb is not None and plan.groups == 1 else [])
         self._geometry: dict[tuple[int, ...], tuple] = {}
+        self._conv_plans: dict[tuple, Conv2dPlan] = {}
 
     def _scatter_limit(self, s: np.ndarray, ho: int, wo: int) -> int:
         """Largest number of nonzero inputs for which scattering them beats im2col + GEMM.
@@ -428,30 +435,40 @@ class ConvModel(_ConvBase):
                 (k.shape[0], ho, wo), self._scatter_limit(s[:1], ho, wo),
                 (kh, kw, sh, sw, ph, pw, dh, dw))
         out_shape, limit, args = geom
-
-        def scatter(x: np.ndarray) -> np.ndarray:
-            out = np.zeros((x.shape[0], *out_shape), dtype=np.int64)
-            self._nb.conv_scatter(x, self._wt[i], *args, x.size, k.row_abs_sum, out)
-            return out
-
         if s.shape[0] == 1:
             # numpy's count is SIMD (a few µs)
             if np.count_nonzero(s) <= limit:
-                return scatter(s), True
+                return self._scatter(s, i, out_shape, args), True
             return self._dense_conv(s, i), False
         dense = self._nb.nonzero_per_row(s.reshape(s.shape[0], -1)) > limit
         if not dense.any():
-            return scatter(s), True
+            return self._scatter(s, i, out_shape, args), True
         if dense.all():
             return self._dense_conv(s, i), False
         out = np.empty((s.shape[0], *out_shape), dtype=np.int64)
         out[dense] = wrap_signed(self._dense_conv(s[dense], i), 24)  # e.g. the first steps
-        out[~dense] = scatter(s[~dense])
+        out[~dense] = self._scatter(s[~dense], i, out_shape, args)
         return out, True
+
+    def _scatter(self, x: np.ndarray, i: int, out_shape: tuple[int, ...],
+                 args: tuple[int, ...]) -> np.ndarray:
+        """Event-driven product (numba), wrapped to 24 bit."""
+        out = np.zeros((x.shape[0], *out_shape), dtype=np.int64)
+        self._nb.conv_scatter(x, self._wt[i], *args, x.size, self.kernels[i].row_abs_sum, out)
+        return out
 
     def _dense_conv(self, s: np.ndarray, i: int) -> np.ndarray:
         p = self.plan
-        return conv2d(s, self.kernels[i], p.stride, p.padding, p.dilation, self.absmax)
+        if self.absmax is None or s.ndim != 4:  # bound of the input unknown: per call
+            return conv2d(s, self.kernels[i], p.stride, p.padding, p.dilation, self.absmax)
+        key = (i, s.shape, self.absmax)
+        plan = self._conv_plans.get(key)
+        if plan is None:
+            if len(self._conv_plans) > 64:  # e.g. many sub-batch sizes: start over
+                self._conv_plans.clear()
+            plan = self._conv_plans[key] = Conv2dPlan(
+                s.shape, self.kernels[i], p.stride, p.padding, p.dilation, self.absmax)
+        return plan(s)
 
     def output_bound(self) -> int | None:  # noqa: D102
         if self.absmax is None:
@@ -462,6 +479,13 @@ class ConvModel(_ConvBase):
         for i in range(len(self.kernels)):
             x, wrapped = self._conv(s, i)
             yield from self._deliver(x, i if len(self.kernels) > 1 else None, wrapped)
+
+    def push(self, s: np.ndarray) -> None:  # noqa: D102
+        if self.delay is None and len(self.kernels) == 1:  # common case, no generator
+            x, wrapped = self._conv(s, 0)
+            self.line.add(self._wrap(x, wrapped))
+            return
+        super().push(s)
 
 
 @register_synapse_model("convT")
