@@ -28,6 +28,7 @@ import numpy as np
 from .._loaders import build_plan
 from .._plan import LayerPlan, NetworkPlan
 from . import _routing  # noqa: F401 - registers the routing block models
+from ._fused import FusedChain
 from ._neurons import NEURON_MODELS, NeuronModel
 from ._ops import time_first
 from ._synapses import SYNAPSE_MODELS, RecurrentDenseModel, SynapseModel
@@ -223,6 +224,8 @@ class Network:
         self._batch: int | None = None
         self._batched: bool | None = None
         self.step_seconds = 0.0
+        #: Fused step of dense + LIF chains (numba), or None when not applicable.
+        self._fused: FusedChain | None = FusedChain.build(self)
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -245,8 +248,29 @@ class Network:
                         f"{str(layer.shape):<18} {desc:<24}")
         return "\n".join(rows)
 
+    def _chain(self, target: str) -> FusedChain | None:
+        """The active fused chain for a ``step()`` to ``target``, or None (regular path; an
+        active chain first hands its pending currents back)."""
+        chain = self._fused
+        if chain is None:
+            return None
+        if target != "inp":
+            chain.leave()
+            return None
+        if not chain.active:
+            if not chain.usable():
+                return None
+            chain.enter()
+        return chain
+
+    def _leave_chain(self) -> None:
+        if self._fused:
+            self._fused.leave()
+
     def reset(self) -> None:
         """Forget every state; the next step is step 1."""
+        if self._fused:
+            self._fused.active = False
         self.time_step = 0
         self._batch = None
         self._batched = None
@@ -328,6 +352,13 @@ class Network:
         """
         a, batched = self._check_input(x, target)
         self._start(a.shape[0], batched)
+        chain = self._chain(target)
+        if chain is not None:  # dense + LIF chain: one compiled call per block
+            t0 = time.perf_counter()
+            self.time_step += 1
+            out = chain.step(a, self.time_step).astype(np.int64)
+            self.step_seconds += time.perf_counter() - t0
+            return out if batched else out[0]
         t0 = time.perf_counter()
         self.time_step += 1
         t = self.time_step
@@ -393,6 +424,7 @@ class Network:
             Output ``(*out_shape, T)`` / ``(B, *out_shape, T)``; with probes also a dict of
             probe key -> array (time last, same batching as ``x``).
         """
+        self._leave_chain()
         arr = np.asarray(x)
         if arr.ndim < 2:
             raise ValueError("run() needs an input with a trailing time axis")
