@@ -437,8 +437,7 @@ class Network:
         arr = np.asarray(x)
         if arr.ndim < 2:
             raise ValueError("run() needs an input with a trailing time axis")
-        seq = time_first(arr)  # contiguous steps (a blocked copy: cheaper than strided reads)
-        n_t = seq.shape[0]
+        n_t = arr.shape[-1]
         items: list[tuple[Any, int, str]] = []
         if probes is not None:
             pairs = probes.items() if isinstance(probes, Mapping) else ((p, p) for p in probes)
@@ -453,17 +452,23 @@ class Network:
         rec: dict[Any, list[np.ndarray]] = {k: [] for k, _, _ in items}
         if n_t == 0:
             raise ValueError("run() needs at least one time step")
-        first, batched = self._check_input(seq[0], target)
+        first, batched = self._check_input(arr[..., 0], target)
         if stepwise or self._chunk(first.shape[0]) < 4 or any(
             layer.recurrent for layer in self.layers
         ):
             outs = []
-            for t in range(n_t):
-                outs.append(self.step(seq[t], target=target))
-                for key, li, var in items:
-                    rec[key].append(self._probe(li, var))
+            # contiguous steps from blocked copies of a few steps at a time (cheaper than
+            # strided reads, and the copy is still in cache when the step reads it)
+            block = max(1, min(n_t, (1 << 18) // max(1, first.size)))
+            for c0 in range(0, n_t, block):
+                seq = time_first(arr[..., c0:c0 + block])
+                for t in range(seq.shape[0]):
+                    outs.append(self.step(seq[t], target=target))
+                    for key, li, var in items:
+                        rec[key].append(self._probe(li, var))
             out = np.stack(outs, axis=-1)
         else:
+            seq = time_first(arr)  # contiguous steps (a blocked copy)
             seq = self._binarize(self._to_int(seq), target)
             if not batched:
                 seq = seq[:, None]
