@@ -96,7 +96,7 @@ class Layer:
                     f"layer {plan.index} ({plan.type}): no native model for synapse {skind!r}"
                 )
             syn_plan = plan.synapse
-            self.pad_end: tuple[int, int] = tuple(getattr(syn_plan, "pad_end", (0, 0)))
+            self.pad_end = tuple(getattr(syn_plan, "pad_end", (0, 0)))
             if any(self.pad_end):  # ceil-mode pooling: the synapse sees the padded input
                 c, h, w = syn_plan.in_shape  # type: ignore[attr-defined]
                 syn_plan = replace(syn_plan, in_shape=(c, h + self.pad_end[0],
@@ -354,14 +354,11 @@ class Network:
         if (chain is not None and chain.active and type(x) is np.ndarray
                 and x.dtype == np.int64 and self._batched is False and target == "inp"
                 and x.shape == self.input_shape):  # hot path of a streaming dense + LIF chain
-            t0 = time.perf_counter()
-            self.time_step += 1
-            out = chain.step(x[None], self.time_step)[0].astype(np.int64)
-            self.step_seconds += time.perf_counter() - t0
-            return out
-        a, batched = self._check_input(x, target)
-        self._start(a.shape[0], batched)
-        chain = self._chain(target)
+            a, batched = x[None], False
+        else:
+            a, batched = self._check_input(x, target)
+            self._start(a.shape[0], batched)
+            chain = self._chain(target)
         if chain is not None:  # dense + LIF chain: one compiled call per block
             t0 = time.perf_counter()
             self.time_step += 1
@@ -371,7 +368,7 @@ class Network:
         t0 = time.perf_counter()
         self.time_step += 1
         t = self.time_step
-        s_prev = self._binarize(a, target)
+        s_prev = a  # a binary port binarizes in Layer.prepare
         for k, layer in enumerate(self.layers):
             if layer.sources is not None:
                 s_prev = layer.gather([lay.s for lay in self.layers[:k]])
@@ -469,7 +466,7 @@ class Network:
             out = np.stack(outs, axis=-1)
         else:
             seq = time_first(arr)  # contiguous steps (a blocked copy)
-            seq = self._binarize(self._to_int(seq), target)
+            seq = self._to_int(seq)
             if not batched:
                 seq = seq[:, None]
             out = np.moveaxis(self._run_layer_major(seq, batched, target, items, rec), 0, -1)
@@ -478,15 +475,6 @@ class Network:
         if probes is None:
             return out
         return out, {k: np.stack(v, axis=-1) for k, v in rec.items()}
-
-    def _binarize(self, x: np.ndarray, target: str) -> np.ndarray:
-        """A first synapse with ``input_message_bits == 0`` reads spikes: any nonzero is 1 (as
-        Lava's Dense and Conv models do for binary ports)."""
-        first = self.plan.layers[0]
-        if target == "inp" and first.synapse is not None and first.input_message_bits == 0:
-            if x.size and (int(x.max()) > 1 or int(x.min()) < 0):
-                return (x != 0).astype(np.int64)
-        return x
 
     def _probe(self, li: int, var: str) -> np.ndarray:
         layer = self.layers[li]
